@@ -1,0 +1,190 @@
+"""REST API for calendars, tiers and contracts (API.md, provider configuration)."""
+
+from django.db.models import ProtectedError
+from rest_framework import mixins, permissions, serializers, viewsets
+from rest_framework.exceptions import PermissionDenied
+
+from contracts import selectors, services
+from contracts.models import (
+    BusinessCalendar,
+    ClockKind,
+    Contract,
+    LicenceRequirement,
+    LicenceType,
+    Metric,
+    Tier,
+)
+from portal.errors import ContractRuleError
+from portal.models import Organization, StaffRole, User
+
+
+class ProviderAdminWrites(permissions.BasePermission):
+    """Everyone reads what their selectors show; only provider admins change it.
+
+    Changes of an existing object are checked per object, after the scoped
+    lookup, so a foreign object is a 404 and a visible one a 403.
+    """
+
+    def has_permission(self, request, view) -> bool:
+        if request.method in permissions.SAFE_METHODS or view.action != "create":
+            return True
+        return request.user.is_provider_admin
+
+    def has_object_permission(self, request, view, obj) -> bool:
+        return request.method in permissions.SAFE_METHODS or request.user.is_provider_admin
+
+
+class ConfigViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    permission_classes = [permissions.IsAuthenticated, ProviderAdminWrites]
+
+    def perform_destroy(self, instance):
+        try:
+            instance.delete()
+        except ProtectedError:
+            raise ContractRuleError(
+                "in_use",
+                f"{instance} is used by existing contracts and cannot be deleted.",
+            ) from None
+
+
+class WindowSerializer(serializers.Serializer):
+    weekday = serializers.IntegerField(min_value=0, max_value=6, help_text="0=Monday .. 6=Sunday")
+    start = serializers.TimeField(format="%H:%M", input_formats=["%H:%M"])
+    end = serializers.TimeField(
+        format="%H:%M", input_formats=["%H:%M"], help_text="At or before start: overnight."
+    )
+
+
+class CalendarSerializer(serializers.ModelSerializer):
+    hours = WindowSerializer(many=True, required=False)
+    holidays = serializers.ListField(child=serializers.DateField(), required=False)
+
+    class Meta:
+        model = BusinessCalendar
+        fields = ["id", "name", "timezone", "always_open", "hours", "holidays"]
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        data["holidays"] = [h.date.isoformat() for h in instance.holidays.all()]
+        return data
+
+    def save_calendar(self, calendar=None):
+        data = self.validated_data
+        hours = data.get("hours")
+        return services.calendar_save(
+            calendar=calendar,
+            name=data.get("name", calendar.name if calendar else None),
+            timezone=data.get("timezone", calendar.timezone if calendar else "UTC"),
+            always_open=data.get("always_open", calendar.always_open if calendar else False),
+            hours=None if hours is None else [(h["weekday"], h["start"], h["end"]) for h in hours],
+            holidays=data.get("holidays"),
+        )
+
+
+class CalendarViewSet(ConfigViewSet):
+    serializer_class = CalendarSerializer
+
+    def get_queryset(self):
+        return selectors.calendars_for_user(self.request.user).order_by("-id")
+
+    def perform_create(self, serializer):
+        serializer.instance = serializer.save_calendar()
+
+    def perform_update(self, serializer):
+        serializer.instance = serializer.save_calendar(serializer.instance)
+
+
+class TargetSerializer(serializers.Serializer):
+    severity = serializers.IntegerField(min_value=1, max_value=4)
+    metric = serializers.ChoiceField(choices=Metric.choices)
+    minutes = serializers.IntegerField(min_value=1)
+    clock = serializers.ChoiceField(choices=ClockKind.choices)
+
+
+class TierSerializer(serializers.ModelSerializer):
+    targets = TargetSerializer(many=True, required=False)
+    required_licence = serializers.ChoiceField(
+        choices=LicenceRequirement.choices, required=False, allow_blank=True
+    )
+
+    class Meta:
+        model = Tier
+        fields = ["id", "code", "name", "targets", *services.TIER_FIELDS[2:]]
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        data["targets"] = [
+            {"severity": t.severity, "metric": t.metric, "minutes": t.minutes, "clock": t.clock}
+            for t in instance.targets.all()
+        ]
+        return data
+
+    def save_tier(self, tier=None):
+        data = dict(self.validated_data)
+        targets = data.pop("targets", None)
+        return services.tier_save(tier=tier, targets=targets, **data)
+
+
+class TierViewSet(ConfigViewSet):
+    serializer_class = TierSerializer
+
+    def get_queryset(self):
+        return selectors.tiers_for_user(self.request.user).order_by("-id")
+
+    def perform_create(self, serializer):
+        serializer.instance = serializer.save_tier()
+
+    def perform_update(self, serializer):
+        serializer.instance = serializer.save_tier(serializer.instance)
+
+
+class ContractSerializer(serializers.ModelSerializer):
+    organization = serializers.PrimaryKeyRelatedField(queryset=Organization.objects.all())
+    tier = serializers.PrimaryKeyRelatedField(queryset=Tier.objects.all())
+    calendar = serializers.PrimaryKeyRelatedField(queryset=BusinessCalendar.objects.all())
+    tam = serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.filter(staff_role__in=[StaffRole.TAM, StaffRole.ADMIN]),
+        required=False,
+        allow_null=True,
+    )
+    licence_type = serializers.ChoiceField(
+        choices=LicenceType.choices, required=False, allow_blank=True
+    )
+
+    class Meta:
+        model = Contract
+        fields = ["id", *services.CONTRACT_FIELDS]
+
+    def validate(self, attrs):
+        starts_on = attrs.get("starts_on", getattr(self.instance, "starts_on", None))
+        ends_on = attrs.get("ends_on", getattr(self.instance, "ends_on", None))
+        if starts_on and ends_on and ends_on < starts_on:
+            raise serializers.ValidationError(
+                {"ends_on": ["The contract cannot end before it starts."]}
+            )
+        return attrs
+
+
+class ContractViewSet(ConfigViewSet):
+    serializer_class = ContractSerializer
+    http_method_names = ["get", "post", "put", "patch", "head", "options"]
+
+    def get_queryset(self):
+        return selectors.contracts_for_user(self.request.user).order_by("-id")
+
+    def perform_create(self, serializer):
+        serializer.instance = services.contract_create(**serializer.validated_data)
+
+    def perform_update(self, serializer):
+        if not self.request.user.is_provider_admin:
+            raise PermissionDenied("Only a provider admin may change a contract.")
+        serializer.instance = services.contract_update(
+            contract=serializer.instance, **serializer.validated_data
+        )

@@ -1,0 +1,288 @@
+"""Tiers, severity targets, business calendars, contracts and the entitlement ledger."""
+
+import datetime
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+
+from portal.models import Organization, validate_timezone
+
+SEVERITY_NAMES = {1: "Critical", 2: "High", 3: "Medium", 4: "Low"}
+SEVERITY_MEANINGS = {
+    1: "Interrupts business operation, crashes systems or loses data.",
+    2: "Affects functionality, but no data corruption or loss and no software crash.",
+    3: "A non-critical problem or service request that partly affects the product.",
+    4: "A minor problem or service request that does not affect functionality.",
+}
+WEEKDAY_NAMES = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+
+
+class Severity(models.IntegerChoices):
+    CRITICAL = 1, "1 Critical"
+    HIGH = 2, "2 High"
+    MEDIUM = 3, "3 Medium"
+    LOW = 4, "4 Low"
+
+
+class Metric(models.TextChoices):
+    FIRST_RESPONSE = "first_response", "First response"
+    RESOLUTION = "resolution", "Resolution"
+
+
+class ClockKind(models.TextChoices):
+    CALENDAR = "calendar", "Calendar time (24x7)"
+    BUSINESS = "business", "Business time (contract calendar)"
+
+
+class LicenceType(models.TextChoices):
+    NONE = "", "None"
+    STANDARD = "standard", "Standard"
+    PLUS = "plus", "Plus"
+
+
+class LicenceRequirement(models.TextChoices):
+    NONE = "", "No licence required"
+    ANY = "any", "Any valid licence of the vendor's product"
+    PLUS = "plus", "A Plus licence"
+
+
+class BusinessCalendar(models.Model):
+    """Working time of a contract: a time zone, weekly windows and holidays, or 24x7."""
+
+    name = models.CharField(max_length=100, unique=True)
+    timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
+    always_open = models.BooleanField(
+        default=False, help_text="24x7: windows and holidays are ignored."
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CalendarWindow(models.Model):
+    """A weekly working window in local wall-clock time; end <= start runs overnight."""
+
+    calendar = models.ForeignKey(BusinessCalendar, on_delete=models.CASCADE, related_name="hours")
+    weekday = models.PositiveSmallIntegerField(
+        choices=list(enumerate(WEEKDAY_NAMES)), validators=[MaxValueValidator(6)]
+    )
+    start = models.TimeField()
+    end = models.TimeField(help_text="At or before the start: an overnight window.")
+
+    class Meta:
+        ordering = ["calendar", "weekday", "start"]
+        constraints = [
+            models.CheckConstraint(condition=Q(weekday__lte=6), name="window_weekday_0_6"),
+            models.UniqueConstraint(
+                fields=["calendar", "weekday", "start"], name="window_calendar_weekday_start"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{WEEKDAY_NAMES[self.weekday]} {self.start:%H:%M}-{self.end:%H:%M}"
+
+
+class Holiday(models.Model):
+    """A whole local date on which the windows that start that day do not open."""
+
+    calendar = models.ForeignKey(
+        BusinessCalendar, on_delete=models.CASCADE, related_name="holidays"
+    )
+    date = models.DateField()
+    name = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["calendar", "date"]
+        constraints = [
+            models.UniqueConstraint(fields=["calendar", "date"], name="holiday_calendar_date"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.name}".strip()
+
+
+class Tier(models.Model):
+    """A contract tier: what the provider promises. Data, edited by provider admins."""
+
+    code = models.SlugField(max_length=50, unique=True)
+    name = models.CharField(max_length=100)
+    description = models.TextField(blank=True)
+    support_hours = models.CharField(
+        max_length=200, blank=True, help_text="When requests are accepted, in words."
+    )
+    channels = models.CharField(max_length=200, blank=True)
+    premium_incident_quota = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Premium incidents per contract year; empty = unlimited."
+    )
+    onsite_visits_per_year = models.PositiveIntegerField(
+        null=True, blank=True, help_text="On-site cases per contract year; empty = none."
+    )
+    onsite_overage_charged = models.BooleanField(
+        default=False, help_text="On-site cases beyond the quota are charged to the customer."
+    )
+    onsite_arrival_minutes = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Engineer on site within this time; empty = no promise."
+    )
+    max_contacts = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Authorised contacts who may file; empty = unlimited."
+    )
+    dedicated_tam = models.BooleanField(default=False)
+    health_checks_per_year = models.PositiveIntegerField(default=0)
+    required_licence = models.CharField(
+        max_length=10, choices=LicenceRequirement.choices, blank=True
+    )
+    requires_renewal = models.BooleanField(
+        default=False, help_text="Only while the customer holds a valid renewal."
+    )
+    signature_change_requests = models.BooleanField(default=False)
+    private_patches = models.BooleanField(default=False)
+    quarterly_reports = models.BooleanField(default=False)
+    daily_critical_reports = models.BooleanField(default=False)
+    malware_sample_processing = models.BooleanField(default=False)
+    malware_alerts = models.BooleanField(default=False)
+    free_updates_months = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Pattern and engine updates free after purchase."
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def target_for(self, severity: int, metric: str) -> "SeverityTarget | None":
+        # Uses the prefetched targets when present, so lists stay at one query.
+        for target in self.targets.all():
+            if target.severity == severity and target.metric == metric:
+                return target
+        return None
+
+
+class SeverityTarget(models.Model):
+    """A promise: for a severity and metric, a number of minutes on a clock. No row = no target."""
+
+    tier = models.ForeignKey(Tier, on_delete=models.CASCADE, related_name="targets")
+    severity = models.PositiveSmallIntegerField(choices=Severity.choices)
+    metric = models.CharField(max_length=20, choices=Metric.choices)
+    minutes = models.PositiveIntegerField(validators=[MinValueValidator(1)])
+    clock = models.CharField(max_length=10, choices=ClockKind.choices)
+
+    class Meta:
+        ordering = ["tier", "metric", "severity"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tier", "severity", "metric"], name="target_tier_severity_metric"
+            ),
+            models.CheckConstraint(
+                condition=Q(severity__gte=1, severity__lte=4), name="target_severity_1_4"
+            ),
+            models.CheckConstraint(condition=Q(minutes__gte=1), name="target_minutes_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.tier.code} S{self.severity} {self.metric}: {self.minutes} min {self.clock}"
+
+
+class Contract(models.Model):
+    """An organisation's contract on a tier, measured against a business calendar."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="contracts"
+    )
+    tier = models.ForeignKey(Tier, on_delete=models.PROTECT, related_name="contracts")
+    calendar = models.ForeignKey(
+        BusinessCalendar, on_delete=models.PROTECT, related_name="contracts"
+    )
+    reference = models.CharField(max_length=50, blank=True)
+    starts_on = models.DateField()
+    ends_on = models.DateField()
+    renewal_valid_until = models.DateField(null=True, blank=True)
+    licence_type = models.CharField(max_length=10, choices=LicenceType.choices, blank=True)
+    purchased_on = models.DateField(null=True, blank=True)
+    tam = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="tam_contracts",
+        limit_choices_to={"staff_role__in": ["tam", "admin"]},
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["organization", "-starts_on"]
+        indexes = [
+            models.Index(fields=["organization", "ends_on"], name="contract_org_ends"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__gte=models.F("starts_on")), name="contract_ends_after_start"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization} — {self.tier} ({self.starts_on} to {self.ends_on})"
+
+    def is_active_on(self, day: datetime.date) -> bool:
+        return self.starts_on <= day <= self.ends_on
+
+    def contract_year(self, day: datetime.date) -> tuple[datetime.date, datetime.date]:
+        """The contract year containing `day`: [start, end), anniversaries of starts_on."""
+        years = day.year - self.starts_on.year
+        start = _add_years(self.starts_on, years)
+        if start > day:
+            start = _add_years(self.starts_on, years - 1)
+        return start, _add_years(start, 1)
+
+    def clean(self) -> None:
+        if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
+            raise ValidationError({"ends_on": "The contract cannot end before it starts."})
+
+
+def _add_years(day: datetime.date, years: int) -> datetime.date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February in a common year
+        return day.replace(year=day.year + years, day=28)
+
+
+class Entitlement(models.TextChoices):
+    PREMIUM_INCIDENT = "premium_incident", "Premium incident"
+    ONSITE_VISIT = "onsite_visit", "On-site visit"
+    HEALTH_CHECK = "health_check", "Health check"
+
+
+class EntitlementEntry(models.Model):
+    """One use (+1) or refund (-1) of a contract quota; the sum per year is what is used."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
+    contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="ledger")
+    entitlement = models.CharField(max_length=20, choices=Entitlement.choices)
+    units = models.SmallIntegerField()
+    year_starts_on = models.DateField(help_text="The contract year the entry counts against.")
+    reason = models.CharField(max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at"]
+        indexes = [
+            models.Index(
+                fields=["organization", "contract", "entitlement", "year_starts_on"],
+                name="ledger_org_contract_year",
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(units__in=[1, -1]), name="ledger_units_one"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.entitlement} {self.units:+d} ({self.year_starts_on})"

@@ -1,0 +1,206 @@
+"""Writes of tiers, calendars and contracts. Each runs in one transaction."""
+
+import datetime
+from collections.abc import Iterable
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from contracts.models import (
+    BusinessCalendar,
+    CalendarWindow,
+    Contract,
+    Holiday,
+    LicenceRequirement,
+    SeverityTarget,
+    Tier,
+)
+from portal.errors import ContractRuleError
+from portal.models import Organization, User, validate_timezone
+
+CONTRACT_FIELDS = (
+    "organization",
+    "tier",
+    "calendar",
+    "reference",
+    "starts_on",
+    "ends_on",
+    "renewal_valid_until",
+    "licence_type",
+    "purchased_on",
+    "tam",
+)
+
+
+def check_licence(tier: Tier, licence_type: str) -> None:
+    if tier.required_licence == LicenceRequirement.PLUS and licence_type != "plus":
+        raise ContractRuleError(
+            "licence_required",
+            f"The {tier.name} tier is only for customers who hold a Plus licence; "
+            "this contract records "
+            + (f"a {licence_type} licence." if licence_type else "no licence."),
+        )
+    if tier.required_licence == LicenceRequirement.ANY and not licence_type:
+        raise ContractRuleError(
+            "licence_required",
+            f"The {tier.name} tier is only for customers with a valid licence of the "
+            "vendor's product; record the customer's licence type.",
+        )
+
+
+def _check_contract(contract: Contract) -> None:
+    if contract.ends_on < contract.starts_on:
+        raise ValidationError({"ends_on": ["The contract cannot end before it starts."]})
+    if contract.renewal_valid_until and contract.renewal_valid_until < contract.starts_on:
+        raise ValidationError(
+            {"renewal_valid_until": ["The renewal cannot expire before the contract starts."]}
+        )
+    if contract.tam_id and contract.tam.staff_role not in ("tam", "admin"):
+        raise ValidationError({"tam": ["The TAM must be a provider staff member with role tam."]})
+    check_licence(contract.tier, contract.licence_type)
+
+
+def contract_create(
+    *,
+    organization: Organization,
+    tier: Tier,
+    calendar: BusinessCalendar,
+    starts_on: datetime.date,
+    ends_on: datetime.date,
+    reference: str = "",
+    renewal_valid_until: datetime.date | None = None,
+    licence_type: str = "",
+    purchased_on: datetime.date | None = None,
+    tam: User | None = None,
+) -> Contract:
+    contract = Contract(
+        organization=organization,
+        tier=tier,
+        calendar=calendar,
+        reference=reference,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        renewal_valid_until=renewal_valid_until,
+        licence_type=licence_type or "",
+        purchased_on=purchased_on,
+        tam=tam,
+    )
+    _check_contract(contract)
+    contract.save()
+    return contract
+
+
+def contract_update(*, contract: Contract, **changes) -> Contract:
+    unknown = set(changes) - set(CONTRACT_FIELDS)
+    if unknown:
+        raise ValueError(f"Unknown contract fields: {sorted(unknown)}")
+    for name, value in changes.items():
+        setattr(contract, name, value if value is not None or name != "licence_type" else "")
+    _check_contract(contract)
+    contract.save(update_fields=list(changes))
+    return contract
+
+
+def check_window(weekday: int, start: datetime.time, end: datetime.time) -> None:
+    if not 0 <= weekday <= 6:
+        raise ValidationError(
+            {"hours": [f"Weekday {weekday} is impossible: use 0 (Monday) to 6 (Sunday)."]}
+        )
+    for label, value in (("start", start), ("end", end)):
+        if value.second or value.microsecond:
+            raise ValidationError({"hours": [f"Window {label} {value} must be whole minutes."]})
+
+
+def calendar_save(
+    *,
+    calendar: BusinessCalendar | None = None,
+    name: str,
+    timezone: str,
+    always_open: bool = False,
+    hours: Iterable[tuple[int, datetime.time, datetime.time]] | None = None,
+    holidays: Iterable[datetime.date] | None = None,
+) -> BusinessCalendar:
+    """Create or replace a calendar with its weekly windows and holidays."""
+    try:
+        validate_timezone(timezone)
+    except ValidationError as exc:
+        raise ValidationError({"timezone": exc.messages}) from None
+    hours = list(hours) if hours is not None else None
+    if hours is not None:
+        seen = set()
+        for weekday, start, end in hours:
+            check_window(weekday, start, end)
+            if (weekday, start) in seen:
+                raise ValidationError(
+                    {"hours": [f"Two windows start at {start:%H:%M} on weekday {weekday}."]}
+                )
+            seen.add((weekday, start))
+    with transaction.atomic():
+        calendar = calendar or BusinessCalendar()
+        calendar.name = name
+        calendar.timezone = timezone
+        calendar.always_open = always_open
+        calendar.save()
+        if hours is not None:
+            calendar.hours.all().delete()
+            CalendarWindow.objects.bulk_create(
+                CalendarWindow(calendar=calendar, weekday=w, start=s, end=e) for w, s, e in hours
+            )
+        if holidays is not None:
+            calendar.holidays.all().delete()
+            Holiday.objects.bulk_create(
+                Holiday(calendar=calendar, date=d) for d in sorted(set(holidays))
+            )
+    return calendar
+
+
+TIER_FIELDS = (
+    "code",
+    "name",
+    "description",
+    "support_hours",
+    "channels",
+    "premium_incident_quota",
+    "onsite_visits_per_year",
+    "onsite_overage_charged",
+    "onsite_arrival_minutes",
+    "max_contacts",
+    "dedicated_tam",
+    "health_checks_per_year",
+    "required_licence",
+    "requires_renewal",
+    "signature_change_requests",
+    "private_patches",
+    "quarterly_reports",
+    "daily_critical_reports",
+    "malware_sample_processing",
+    "malware_alerts",
+    "free_updates_months",
+)
+
+
+def tier_save(*, tier: Tier | None = None, targets: list[dict] | None = None, **fields) -> Tier:
+    """Create or update a tier; `targets` (when given) replaces its severity targets.
+
+    Incidents keep the target copied onto their clocks, so editing a tier never
+    rewrites a promise already made.
+    """
+    unknown = set(fields) - set(TIER_FIELDS)
+    if unknown:
+        raise ValueError(f"Unknown tier fields: {sorted(unknown)}")
+    if targets is not None:
+        seen = set()
+        for target in targets:
+            key = (target["severity"], target["metric"])
+            if key in seen:
+                raise ValidationError({"targets": [f"Severity {key[0]} has two {key[1]} targets."]})
+            seen.add(key)
+    with transaction.atomic():
+        tier = tier or Tier()
+        for name, value in fields.items():
+            setattr(tier, name, value)
+        tier.save()
+        if targets is not None:
+            tier.targets.all().delete()
+            SeverityTarget.objects.bulk_create(SeverityTarget(tier=tier, **t) for t in targets)
+    return tier

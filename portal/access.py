@@ -1,0 +1,53 @@
+"""One helper per access rule. Every page and API view goes through these.
+
+A foreign or invisible object is a 404 (no existence hint); an object the user may
+see but not change is a 403.
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+
+from portal.models import MemberRole, Organization, User
+
+
+def organization_of(user: User) -> Organization | None:
+    """The customer organisation a contact belongs to (None for provider staff)."""
+    membership = getattr(user, "membership", None) if user.is_authenticated else None
+    return membership.organization if membership else None
+
+
+def require_provider_staff(user: User) -> None:
+    if not (user.is_authenticated and user.is_active and user.is_provider_staff):
+        raise PermissionDenied("Only the provider's staff may do this.")
+
+
+def require_provider_admin(user: User) -> None:
+    if not (user.is_authenticated and user.is_active and user.is_provider_admin):
+        raise PermissionDenied("Only a provider admin may do this.")
+
+
+def can_manage_contacts(user: User, organization: Organization) -> bool:
+    if user.is_provider_admin:
+        return True
+    membership = getattr(user, "membership", None)
+    return bool(
+        membership
+        and membership.organization_id == organization.pk
+        and membership.role == MemberRole.ADMIN
+    )
+
+
+def require_contact_manager(user: User, organization: Organization) -> None:
+    if not can_manage_contacts(user, organization):
+        raise PermissionDenied(
+            "Only a provider admin or the organisation's customer admin manages contacts."
+        )
+
+
+def organization_for_user(user: User, pk) -> Organization:
+    from portal.selectors import organizations_for_user
+
+    try:
+        return organizations_for_user(user).get(pk=pk)
+    except (Organization.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such organisation.") from None

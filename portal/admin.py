@@ -1,0 +1,42 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+
+from portal.models import Membership, Organization, User, WorkerHeartbeat
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    fk_name = "organization"
+    extra = 0
+    autocomplete_fields = ["user"]
+    readonly_fields = ["invited_by", "created_at"]
+
+
+@admin.register(Organization)
+class OrganizationAdmin(admin.ModelAdmin):
+    list_display = ["name", "timezone", "created_at"]
+    search_fields = ["name"]
+    inlines = [MembershipInline]
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    ordering = ["email"]
+    list_display = ["email", "full_name", "staff_role", "is_active", "is_superuser"]
+    list_filter = ["staff_role", "is_active", "is_superuser"]
+    search_fields = ["email", "full_name"]
+    fieldsets = [
+        (None, {"fields": ["email", "password"]}),
+        ("Person", {"fields": ["full_name", "staff_role"]}),
+        ("Access", {"fields": ["is_active", "is_superuser", "groups", "user_permissions"]}),
+        ("Dates", {"fields": ["last_login", "date_joined"]}),
+    ]
+    add_fieldsets = [
+        (None, {"classes": ["wide"], "fields": ["email", "staff_role", "password1", "password2"]}),
+    ]
+    filter_horizontal = ["groups", "user_permissions"]
+
+
+@admin.register(WorkerHeartbeat)
+class WorkerHeartbeatAdmin(admin.ModelAdmin):
+    list_display = ["name", "seen_at"]

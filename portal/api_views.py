@@ -1,0 +1,182 @@
+"""REST API of the tenancy core: tokens, organisations, members and staff."""
+
+from django.contrib.auth import authenticate
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import mixins, permissions, serializers, status, viewsets
+from rest_framework.authtoken.models import Token
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+
+from contracts.api import ConfigViewSet
+from portal import services
+from portal.access import can_manage_contacts, organization_for_user
+from portal.models import MemberRole, Membership, Organization, StaffRole, User, validate_timezone
+from portal.selectors import members_of, organizations_for_user, staff_members
+
+
+class TokenRequestSerializer(serializers.Serializer):
+    email = serializers.EmailField()
+    password = serializers.CharField(trim_whitespace=False, style={"input_type": "password"})
+
+
+class TokenView(APIView):
+    """Exchange an e-mail and password for an API token."""
+
+    permission_classes = [permissions.AllowAny]
+    authentication_classes: list = []
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "login"
+
+    @extend_schema(
+        request=TokenRequestSerializer,
+        responses=inline_serializer("TokenResponse", {"token": serializers.CharField()}),
+    )
+    def post(self, request):
+        data = TokenRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = authenticate(
+            request, email=data.validated_data["email"], password=data.validated_data["password"]
+        )
+        if user is None:
+            raise serializers.ValidationError(
+                {"non_field_errors": ["Unable to log in with the e-mail and password given."]}
+            )
+        token, _ = Token.objects.get_or_create(user=user)
+        return Response({"token": token.key})
+
+
+class OrganizationSerializer(serializers.ModelSerializer):
+    timezone = serializers.CharField(validators=[validate_timezone], required=False)
+
+    class Meta:
+        model = Organization
+        fields = ["id", "name", "timezone"]
+
+
+class OrganizationViewSet(ConfigViewSet):
+    serializer_class = OrganizationSerializer
+    http_method_names = ["get", "post", "put", "patch", "head", "options"]
+
+    def get_queryset(self):
+        return organizations_for_user(self.request.user).order_by("-id")
+
+
+class MemberSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    user_id = serializers.IntegerField(read_only=True)
+    email = serializers.EmailField(source="user.email")
+    full_name = serializers.CharField(source="user.full_name", required=False, allow_blank=True)
+    role = serializers.ChoiceField(choices=MemberRole.choices, default=MemberRole.MEMBER)
+    password = serializers.CharField(
+        write_only=True, required=False, trim_whitespace=False, style={"input_type": "password"}
+    )
+    is_active = serializers.BooleanField(source="user.is_active", read_only=True)
+
+
+class MemberViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    """An organisation's contacts. Created by a provider admin or the customer admin."""
+
+    serializer_class = MemberSerializer
+    queryset = Membership.objects.none()
+
+    def get_organization(self) -> Organization:
+        if not hasattr(self, "_organization"):
+            self._organization = organization_for_user(
+                self.request.user, self.kwargs["organization_pk"]
+            )
+        return self._organization
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Membership.objects.none()
+        return members_of(self.get_organization()).order_by("-id")
+
+    def _require_manager(self):
+        if not can_manage_contacts(self.request.user, self.get_organization()):
+            raise PermissionDenied(
+                "Only a provider admin or the organisation's customer admin manages contacts."
+            )
+
+    def create(self, request, *args, **kwargs):
+        organization = self.get_organization()
+        self._require_manager()
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        membership = services.member_add(
+            organization=organization,
+            email=data["user"]["email"],
+            full_name=data["user"].get("full_name", ""),
+            role=data["role"],
+            password=data.get("password"),
+            invited_by=request.user,
+        )
+        return Response(self.get_serializer(membership).data, status=status.HTTP_201_CREATED)
+
+    def destroy(self, request, *args, **kwargs):
+        membership = self.get_object()
+        self._require_manager()
+        services.member_remove(membership=membership)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class StaffSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    email = serializers.EmailField()
+    full_name = serializers.CharField(required=False, allow_blank=True)
+    role = serializers.ChoiceField(choices=StaffRole.choices)
+    password = serializers.CharField(
+        write_only=True, required=False, trim_whitespace=False, style={"input_type": "password"}
+    )
+
+    def to_representation(self, instance):
+        return {
+            "id": instance.pk,
+            "email": instance.email,
+            "full_name": instance.full_name,
+            "role": instance.role,
+        }
+
+
+class ProviderStaffOnly(permissions.BasePermission):
+    message = "Only the provider's staff may see the staff list."
+
+    def has_permission(self, request, view) -> bool:
+        user = request.user
+        if view.action == "retrieve":
+            return True  # the scoped queryset makes it a 404 for anyone else
+        if not user.is_provider_staff:
+            return False
+        return request.method in permissions.SAFE_METHODS or user.is_provider_admin
+
+
+class StaffViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    serializer_class = StaffSerializer
+    permission_classes = [permissions.IsAuthenticated, ProviderStaffOnly]
+
+    def get_queryset(self):
+        if not self.request.user.is_provider_staff:
+            return User.objects.none()
+        return staff_members().order_by("-id")
+
+    def perform_create(self, serializer):
+        data = serializer.validated_data
+        serializer.instance = services.staff_create(
+            email=data["email"],
+            role=data["role"],
+            password=data.get("password"),
+            full_name=data.get("full_name", ""),
+        )

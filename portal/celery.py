@@ -1,0 +1,15 @@
+"""The Celery application. The beat schedule is defined here and only here."""
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+
+app = Celery("portal")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+app.conf.beat_schedule = {
+    "portal-heartbeat": {"task": "portal.tasks.heartbeat", "schedule": 60.0},
+}

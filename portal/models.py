@@ -1,0 +1,167 @@
+"""Tenancy core: users, customer organisations and their memberships."""
+
+import zoneinfo
+
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import PermissionsMixin
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+
+def validate_timezone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(
+            f"Unknown time zone {value!r}: use an IANA name such as Europe/Madrid."
+        )
+
+
+class StaffRole(models.TextChoices):
+    ENGINEER = "engineer", "Engineer"
+    TAM = "tam", "Technical Account Manager"
+    DUTY_MANAGER = "duty_manager", "Duty manager"
+    ADMIN = "admin", "Provider admin"
+
+
+class MemberRole(models.TextChoices):
+    MEMBER = "member", "Member"
+    ADMIN = "admin", "Customer admin"
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create_user(self, email: str, password: str | None, **extra):
+        if not email:
+            raise ValueError("An e-mail address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        if password:
+            user.set_password(password)
+        else:
+            user.set_unusable_password()
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email: str, password: str | None = None, **extra):
+        extra.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra)
+
+    def create_superuser(self, email: str, password: str | None = None, **extra):
+        # A superuser is a provider admin (createsuperuser --noinput relies on this).
+        extra.setdefault("is_superuser", True)
+        extra.setdefault("staff_role", StaffRole.ADMIN)
+        return self._create_user(email, password, **extra)
+
+    def get_by_natural_key(self, email: str):
+        return self.get(email__iexact=email)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person who logs in by e-mail: a customer contact or provider staff."""
+
+    email = models.EmailField(unique=True)
+    full_name = models.CharField(max_length=200, blank=True)
+    staff_role = models.CharField(
+        max_length=20,
+        choices=StaffRole.choices,
+        blank=True,
+        help_text="Set for the provider's own people; blank for customer contacts.",
+    )
+    is_active = models.BooleanField(default=True)
+    date_joined = models.DateTimeField(default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="user_email_ci_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name or self.email
+
+    def save(self, *args, **kwargs):
+        self.email = self.email.lower()
+        super().save(*args, **kwargs)
+
+    @property
+    def is_staff(self) -> bool:
+        """Django admin access: provider admins only."""
+        return self.is_active and self.is_provider_admin
+
+    def has_perm(self, perm, obj=None) -> bool:
+        # Provider admins run the portal: every admin permission is theirs.
+        return (self.is_active and self.is_provider_admin) or super().has_perm(perm, obj)
+
+    def has_module_perms(self, app_label) -> bool:
+        return (self.is_active and self.is_provider_admin) or super().has_module_perms(app_label)
+
+    @property
+    def is_provider_staff(self) -> bool:
+        return bool(self.staff_role) or self.is_superuser
+
+    @property
+    def is_provider_admin(self) -> bool:
+        return self.is_superuser or self.staff_role == StaffRole.ADMIN
+
+    @property
+    def role(self) -> str:
+        """One word for the user's role, as the API and the navigation use it."""
+        if self.is_provider_staff:
+            return self.staff_role or StaffRole.ADMIN
+        membership = getattr(self, "membership", None)
+        return membership.role if membership else ""
+
+
+class Organization(models.Model):
+    """A customer tenant."""
+
+    name = models.CharField(max_length=200, unique=True)
+    timezone = models.CharField(
+        max_length=64, default="UTC", validators=[validate_timezone], help_text="IANA time zone"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Membership(models.Model):
+    """A customer contact's place in their organisation (one organisation per person)."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="memberships"
+    )
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="membership")
+    role = models.CharField(max_length=10, choices=MemberRole.choices, default=MemberRole.MEMBER)
+    invited_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "user"], name="membership_org_user"),
+        ]
+        indexes = [models.Index(fields=["organization", "role"], name="membership_org_role")]
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.get_role_display()}, {self.organization})"
+
+
+class WorkerHeartbeat(models.Model):
+    """When a periodic task last ran: proof that a worker with beat is alive."""
+
+    name = models.CharField(max_length=50, unique=True)
+    seen_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.name} at {self.seen_at:%Y-%m-%d %H:%M:%S}"

@@ -1,0 +1,103 @@
+"""Writes of the tenancy core: contacts, staff and invitations."""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.urls import reverse
+
+from portal.errors import ContractRuleError
+from portal.models import MemberRole, Membership, Organization, StaffRole, User
+
+
+def invitation_url(user: User) -> str:
+    """A one-time link where the invited person sets their password (allauth's reset flow)."""
+    from allauth.account.forms import default_token_generator
+    from allauth.account.utils import user_pk_to_url_str
+
+    path = reverse(
+        "account_reset_password_from_key",
+        kwargs={
+            "uidb36": user_pk_to_url_str(user),
+            "key": default_token_generator.make_token(user),
+        },
+    )
+    return settings.PORTAL_BASE_URL.rstrip("/") + path
+
+
+def _enqueue_invitation(user: User) -> None:
+    from portal.tasks import send_invitation
+
+    transaction.on_commit(lambda: send_invitation.delay(user.pk))
+
+
+def _new_user(email: str, password: str | None, **extra) -> User:
+    email = User.objects.normalize_email(email).lower()
+    if User.objects.filter(email__iexact=email).exists():
+        raise ValidationError({"email": f"A user with the e-mail {email} already exists."})
+    if password:
+        from django.contrib.auth.password_validation import validate_password
+
+        try:
+            validate_password(password, User(email=email))
+        except ValidationError as exc:
+            raise ValidationError({"password": exc.messages}) from None
+    return User.objects.create_user(email=email, password=password, **extra)
+
+
+def member_add(
+    *,
+    organization: Organization,
+    email: str,
+    role: str = MemberRole.MEMBER,
+    password: str | None = None,
+    full_name: str = "",
+    invited_by: User | None = None,
+) -> Membership:
+    """Add a contact to an organisation within its tier's contact limit, and invite them."""
+    from contracts.selectors import contact_limit
+
+    if role not in MemberRole.values:
+        raise ValidationError({"role": f"Role must be one of {', '.join(MemberRole.values)}."})
+    with transaction.atomic():
+        # Lock the organisation so concurrent additions cannot both pass the limit.
+        Organization.objects.select_for_update().get(pk=organization.pk)
+        limit = contact_limit(organization)
+        active = Membership.objects.filter(organization=organization, user__is_active=True).count()
+        if limit is not None and active >= limit:
+            raise ContractRuleError(
+                "contact_limit_reached",
+                f"{organization.name} already has {active} of the {limit} authorised contacts "
+                "its contract allows. Remove a contact before adding another.",
+            )
+        user = _new_user(email, password, full_name=full_name)
+        membership = Membership.objects.create(
+            organization=organization, user=user, role=role, invited_by=invited_by
+        )
+        if not password:
+            _enqueue_invitation(user)
+    return membership
+
+
+def member_remove(*, membership: Membership) -> None:
+    """Withdraw a contact's access. The person stays, so everything they wrote is kept."""
+    User.objects.filter(pk=membership.user_id).update(is_active=False)
+
+
+def member_set_role(*, membership: Membership, role: str) -> Membership:
+    if role not in MemberRole.values:
+        raise ValidationError({"role": f"Role must be one of {', '.join(MemberRole.values)}."})
+    Membership.objects.filter(pk=membership.pk).update(role=role)
+    membership.role = role
+    return membership
+
+
+def staff_create(
+    *, email: str, role: str, password: str | None = None, full_name: str = ""
+) -> User:
+    if role not in StaffRole.values:
+        raise ValidationError({"role": f"Role must be one of {', '.join(StaffRole.values)}."})
+    with transaction.atomic():
+        user = _new_user(email, password, staff_role=role, full_name=full_name)
+        if not password:
+            _enqueue_invitation(user)
+    return user

@@ -1,0 +1,30 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from contracts import views as contract_views
+from portal import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("organizations/", views.organization_list, name="organization_list"),
+    path(
+        "organizations/<int:organization_id>/",
+        views.organization_detail,
+        name="organization_detail",
+    ),
+    path(
+        "organizations/<int:organization_id>/contacts/",
+        views.contact_add,
+        name="contact_add",
+    ),
+    path(
+        "organizations/<int:organization_id>/contacts/<int:membership_id>/remove/",
+        views.contact_remove,
+        name="contact_remove",
+    ),
+    path("contracts/", contract_views.contract_list, name="contract_list"),
+    path("contracts/<int:contract_id>/", contract_views.contract_detail, name="contract_detail"),
+    path("accounts/", include("allauth.urls")),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include("portal.api_urls")),
+]

@@ -1,0 +1,114 @@
+"""Pages of the tenancy core: home, organisations and their contacts."""
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from contracts.selectors import contact_limit, contract_summaries, contracts_of_organization
+from portal.access import (
+    can_manage_contacts,
+    organization_for_user,
+    organization_of,
+    require_contact_manager,
+    require_provider_staff,
+)
+from portal.errors import ContractRuleError
+from portal.forms import ContactForm
+from portal.models import Membership
+from portal.selectors import members_of, organizations_with_counts
+from portal.services import member_add, member_remove
+
+PAGE_SIZE = 50
+
+
+@login_required
+def home(request):
+    if request.user.is_provider_staff:
+        return redirect("organization_list")
+    organization = organization_of(request.user)
+    if organization is None:
+        return render(request, "portal/no_organization.html")
+    return redirect("organization_detail", organization_id=organization.pk)
+
+
+@login_required
+def organization_list(request):
+    require_provider_staff(request.user)
+    page = Paginator(
+        organizations_with_counts(request.user).order_by("name", "pk"), PAGE_SIZE
+    ).get_page(request.GET.get("page"))
+    return render(request, "portal/organization_list.html", {"page": page})
+
+
+def _contacts_context(request, organization, form=None, error=None):
+    return {
+        "organization": organization,
+        "members": members_of(organization),
+        "contact_limit": contact_limit(organization),
+        "can_manage": can_manage_contacts(request.user, organization),
+        "form": form or ContactForm(),
+        "error": error,
+    }
+
+
+@login_required
+def organization_detail(request, organization_id: int):
+    organization = organization_for_user(request.user, organization_id)
+    contracts = list(contracts_of_organization(organization))
+    context = _contacts_context(request, organization)
+    context["contracts"] = contract_summaries(contracts)
+    return render(request, "portal/organization_detail.html", context)
+
+
+@login_required
+@require_POST
+def contact_add(request, organization_id: int):
+    organization = organization_for_user(request.user, organization_id)
+    require_contact_manager(request.user, organization)
+    form = ContactForm(request.POST)
+    error = None
+    status = 200
+    if form.is_valid():
+        try:
+            member_add(
+                organization=organization,
+                email=form.cleaned_data["email"],
+                full_name=form.cleaned_data["full_name"],
+                role=form.cleaned_data["role"],
+                invited_by=request.user,
+            )
+            form = None
+        except ContractRuleError as exc:
+            error, status = exc.detail, 409
+        except ValidationError as exc:
+            for field, messages in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, messages)
+            status = 400
+    else:
+        status = 400
+    context = _contacts_context(request, organization, form=form, error=error)
+    if not request.htmx:
+        if status == 200:
+            return redirect("organization_detail", organization_id=organization.pk)
+        context["contracts"] = contract_summaries(list(contracts_of_organization(organization)))
+        return render(request, "portal/organization_detail.html", context, status=status)
+    # htmx swaps the contacts card in place; errors are shown inside it.
+    return render(request, "portal/_contacts.html", context, status=200)
+
+
+@login_required
+@require_POST
+def contact_remove(request, organization_id: int, membership_id: int):
+    organization = organization_for_user(request.user, organization_id)
+    try:
+        membership = members_of(organization).get(pk=membership_id)
+    except (Membership.DoesNotExist, ValueError):
+        raise Http404("No such contact.") from None
+    require_contact_manager(request.user, organization)
+    member_remove(membership=membership)
+    if request.htmx:
+        return render(request, "portal/_contacts.html", _contacts_context(request, organization))
+    return redirect("organization_detail", organization_id=organization.pk)
