@@ -54,11 +54,25 @@ class ConfigViewSet(
             ) from None
 
 
+_WEEKDAY_RULE = "Weekday must be 0 (Monday) to 6 (Sunday)."
+_TIME_RULE = {"invalid": "Use a time of day as HH:MM, from 00:00 to 23:59."}
+
+
 class WindowSerializer(serializers.Serializer):
-    weekday = serializers.IntegerField(min_value=0, max_value=6, help_text="0=Monday .. 6=Sunday")
-    start = serializers.TimeField(format="%H:%M", input_formats=["%H:%M"])
+    weekday = serializers.IntegerField(
+        min_value=0,
+        max_value=6,
+        help_text="0=Monday .. 6=Sunday",
+        error_messages={"min_value": _WEEKDAY_RULE, "max_value": _WEEKDAY_RULE},
+    )
+    start = serializers.TimeField(
+        format="%H:%M", input_formats=["%H:%M"], error_messages=_TIME_RULE
+    )
     end = serializers.TimeField(
-        format="%H:%M", input_formats=["%H:%M"], help_text="At or before start: overnight."
+        format="%H:%M",
+        input_formats=["%H:%M"],
+        help_text="At or before start: an overnight window.",
+        error_messages=_TIME_RULE,
     )
 
 
@@ -71,9 +85,17 @@ class CalendarSerializer(serializers.ModelSerializer):
         fields = ["id", "name", "timezone", "always_open", "hours", "holidays"]
 
     def to_representation(self, instance):
-        data = super().to_representation(instance)
-        data["holidays"] = [h.date.isoformat() for h in instance.holidays.all()]
-        return data
+        return {
+            "id": instance.pk,
+            "name": instance.name,
+            "timezone": instance.timezone,
+            "always_open": instance.always_open,
+            "hours": [
+                {"weekday": w.weekday, "start": f"{w.start:%H:%M}", "end": f"{w.end:%H:%M}"}
+                for w in instance.hours.all()
+            ],
+            "holidays": [h.date.isoformat() for h in instance.holidays.all()],
+        }
 
     def save_calendar(self, calendar=None):
         data = self.validated_data

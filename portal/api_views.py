@@ -151,8 +151,8 @@ class ProviderStaffOnly(permissions.BasePermission):
 
     def has_permission(self, request, view) -> bool:
         user = request.user
-        if view.action == "retrieve":
-            return True  # the scoped queryset makes it a 404 for anyone else
+        if "pk" in view.kwargs:
+            return True  # one person: the scoped queryset makes it a 404 for anyone else
         if not user.is_provider_staff:
             return False
         return request.method in permissions.SAFE_METHODS or user.is_provider_admin

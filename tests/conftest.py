@@ -1,0 +1,90 @@
+"""Shared fixtures: two customer organisations (ours and an outsider's) and provider staff."""
+
+import os
+from dataclasses import dataclass
+
+import pytest
+from rest_framework.test import APIClient
+
+from contracts.models import Contract, Tier
+from portal.models import MemberRole, Membership, Organization, StaffRole, User
+from tests.factories import (
+    CalendarFactory,
+    ContractFactory,
+    MembershipFactory,
+    OrganizationFactory,
+    StaffFactory,
+)
+
+# Playwright runs an event loop in the test thread; the ORM calls in fixtures are safe there.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(autouse=True)
+def _test_settings(settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    # Real hashing costs ~0.2 s a user; the suite makes hundreds of users.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    settings.PORTAL_BASE_URL = "http://testserver"
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"login": "1000/min"},
+    }
+    from portal.celery import app
+
+    app.conf.task_always_eager = True
+
+
+@dataclass
+class Tenant:
+    organization: Organization
+    contract: Contract
+    admin: User
+    member: User
+    admin_membership: Membership
+    member_membership: Membership
+
+
+def make_tenant(name: str, tier_code: str = "msa-enterprise") -> Tenant:
+    organization = OrganizationFactory(name=name)
+    contract = ContractFactory(
+        organization=organization,
+        tier=Tier.objects.get(code=tier_code),
+        calendar=CalendarFactory(name=f"{name} hours"),
+    )
+    admin = MembershipFactory(organization=organization, role=MemberRole.ADMIN)
+    member = MembershipFactory(organization=organization, role=MemberRole.MEMBER)
+    return Tenant(organization, contract, admin.user, member.user, admin, member)
+
+
+@pytest.fixture
+def ours(db) -> Tenant:
+    return make_tenant("Ours Ltd")
+
+
+@pytest.fixture
+def theirs(db) -> Tenant:
+    return make_tenant("Theirs Inc")
+
+
+@pytest.fixture
+def staff(db) -> dict[str, User]:
+    return {role: StaffFactory(staff_role=role) for role in StaffRole.values}
+
+
+@pytest.fixture
+def provider_admin(staff) -> User:
+    return staff[StaffRole.ADMIN]
+
+
+def client_for(user: User | None) -> APIClient:
+    client = APIClient()
+    if user is not None:
+        client.force_authenticate(user)
+    return client
+
+
+@pytest.fixture
+def api():
+    return client_for

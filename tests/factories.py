@@ -1,0 +1,85 @@
+import datetime
+
+import factory
+from django.utils import timezone
+
+from contracts.models import BusinessCalendar, CalendarWindow, Contract, Tier
+from portal.models import MemberRole, Membership, Organization, StaffRole, User
+
+PASSWORD = "correct horse battery staple"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"person{n}@example.test")
+    full_name = factory.Faker("name")
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+
+    @factory.post_generation
+    def _save(obj, create, extracted, **kwargs):
+        if create:
+            obj.save()
+
+
+class StaffFactory(UserFactory):
+    staff_role = StaffRole.ENGINEER
+
+
+class OrganizationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Organization
+
+    name = factory.Sequence(lambda n: f"Customer {n}")
+    timezone = "Europe/Madrid"
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Membership
+
+    organization = factory.SubFactory(OrganizationFactory)
+    user = factory.SubFactory(UserFactory)
+    role = MemberRole.MEMBER
+
+
+class CalendarFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = BusinessCalendar
+        skip_postgeneration_save = True
+
+    name = factory.Sequence(lambda n: f"Calendar {n}")
+    timezone = "Europe/Madrid"
+
+    @factory.post_generation
+    def office_hours(obj, create, extracted, **kwargs):
+        if create and extracted is not False:
+            for weekday in range(5):
+                CalendarWindow.objects.create(
+                    calendar=obj,
+                    weekday=weekday,
+                    start=datetime.time(9),
+                    end=datetime.time(17),
+                )
+
+
+class TierFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Tier
+
+    code = factory.Sequence(lambda n: f"tier-{n}")
+    name = factory.Sequence(lambda n: f"Tier {n}")
+
+
+class ContractFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Contract
+
+    organization = factory.SubFactory(OrganizationFactory)
+    tier = factory.LazyFunction(lambda: Tier.objects.get(code="msa-enterprise"))
+    calendar = factory.SubFactory(CalendarFactory)
+    starts_on = factory.LazyFunction(lambda: timezone.localdate() - datetime.timedelta(days=30))
+    ends_on = factory.LazyFunction(lambda: timezone.localdate() + datetime.timedelta(days=335))
+    licence_type = "standard"

@@ -1,0 +1,233 @@
+"""Every URL pattern and API route, asked for another tenant's objects, as each customer role.
+
+The walk is automatic: a new route with an id in its path must be mapped below
+(the test fails until it is), so it is covered from the day it is added.
+"""
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from contracts.models import BusinessCalendar, Tier
+from portal.models import MemberRole, Membership
+from tests.factories import CalendarFactory, StaffFactory, TierFactory
+
+pytestmark = pytest.mark.django_db
+
+# Path arguments that carry no tenant object (allauth's one-time keys, DRF's format suffix).
+NOT_TENANT_KWARGS = {"uidb36", "key", "format"}
+# The Django admin: provider admins only; checked separately below.
+SKIP_NAMESPACES = {"admin"}
+METHODS = ("get", "post", "put", "patch", "delete")
+
+
+def walk(resolver: URLResolver | None = None, namespace: str = "", prefix: str = ""):
+    resolver = resolver or get_resolver()
+    for entry in resolver.url_patterns:
+        if isinstance(entry, URLResolver):
+            ns = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            yield from walk(entry, ns, prefix + str(entry.pattern))
+        elif isinstance(entry, URLPattern):
+            yield namespace, entry, prefix + str(entry.pattern)
+
+
+def routes():
+    found = []
+    for namespace, pattern, path in walk():
+        if namespace.rstrip(":") in SKIP_NAMESPACES:
+            continue
+        kwargs = set(pattern.pattern.regex.groupindex) | set(
+            getattr(pattern.pattern, "converters", {})
+        )
+        if kwargs - NOT_TENANT_KWARGS:
+            assert pattern.name, f"Route {path} has no name: name it so it can be tested"
+            found.append((namespace + pattern.name, frozenset(kwargs), path))
+    return found
+
+
+ROUTES = routes()
+
+
+@pytest.fixture
+def world(ours, theirs):
+    """Objects of the other tenant, and of ours, for every kind of path argument."""
+    # A tier and calendar only the other tenant's contract uses.
+    their_tier = TierFactory(code="theirs-only")
+    theirs.contract.tier = their_tier
+    theirs.contract.save(update_fields=["tier"])
+    staff_user = StaffFactory()
+    return {
+        "theirs": {
+            "organization": theirs.organization.pk,
+            "contract": theirs.contract.pk,
+            "membership": theirs.member_membership.pk,
+            "calendar": theirs.contract.calendar_id,
+            "tier": their_tier.pk,
+            "staff": staff_user.pk,
+        },
+        "ours": {
+            "organization": ours.organization.pk,
+            "contract": ours.contract.pk,
+            "membership": ours.member_membership.pk,
+            "calendar": ours.contract.calendar_id,
+            "tier": ours.contract.tier_id,
+            "staff": staff_user.pk,
+        },
+    }
+
+
+# For a DRF route, what its `pk` is, by basename; other kwargs by their own name.
+PK_BY_ROUTE = {
+    "calendar": "calendar",
+    "tier": "tier",
+    "organization": "organization",
+    "contract": "contract",
+    "member": "membership",
+    "staff": "staff",
+}
+KIND_BY_KWARG = {
+    "organization_id": "organization",
+    "organization_pk": "organization",
+    "contract_id": "contract",
+    "membership_id": "membership",
+}
+
+
+def kwarg_kind(route_name: str, kwarg: str) -> str:
+    if kwarg == "pk":
+        basename = route_name.rsplit("-", 1)[0]
+        assert basename in PK_BY_ROUTE, f"Map the pk of route {route_name} in PK_BY_ROUTE"
+        return PK_BY_ROUTE[basename]
+    assert kwarg in KIND_BY_KWARG, f"Map path argument {kwarg} ({route_name}) in KIND_BY_KWARG"
+    return KIND_BY_KWARG[kwarg]
+
+
+def url_for(route_name: str, kwargs: frozenset, ids: dict, parent_ids: dict | None = None) -> str:
+    values = {}
+    for kwarg in kwargs:
+        if kwarg == "format":
+            values[kwarg] = "json"
+            continue
+        kind = kwarg_kind(route_name, kwarg)
+        # The parent (an organisation in a nested route) may come from another side.
+        source = parent_ids if parent_ids and kind == "organization" else ids
+        values[kwarg] = source[kind]
+    return reverse(route_name, kwargs=values)
+
+
+def customer(tenant, role):
+    return tenant.admin if role == MemberRole.ADMIN else tenant.member
+
+
+def test_there_are_tenant_routes_to_walk():
+    names = {name for name, _, _ in ROUTES}
+    assert {"organization_detail", "contract_detail", "contact_remove", "member-detail"} <= names
+
+
+@pytest.mark.parametrize("role", [MemberRole.ADMIN, MemberRole.MEMBER])
+@pytest.mark.parametrize(("route_name", "kwargs", "path"), ROUTES, ids=[r[2] for r in ROUTES])
+def test_foreign_objects_are_404_for_every_method(
+    client, world, ours, role, route_name, kwargs, path
+):
+    client.force_login(customer(ours, role))
+    urls = {url_for(route_name, kwargs, world["theirs"])}
+    if any(kwarg_kind(route_name, k) == "organization" for k in kwargs if k != "format"):
+        # Our own organisation with the other tenant's child object.
+        urls.add(url_for(route_name, kwargs, world["theirs"], parent_ids=world["ours"]))
+        urls.discard(url_for(route_name, kwargs, world["ours"]))
+    for url in urls:
+        for method in METHODS:
+            response = getattr(client, method)(url, content_type="application/json")
+            assert response.status_code in (404, 405), (
+                f"{method.upper()} {url} as customer {role}: {response.status_code} leaks "
+                "another tenant's object"
+            )
+            assert b"Theirs Inc" not in response.content
+
+
+@pytest.mark.parametrize(("route_name", "kwargs", "path"), ROUTES, ids=[r[2] for r in ROUTES])
+def test_own_objects_are_reachable(client, world, ours, provider_admin, route_name, kwargs, path):
+    """The other side of the walk: the mapping is right, so the 404s above mean something."""
+    user = ours.admin
+    if route_name.startswith("staff"):
+        user = provider_admin
+    client.force_login(user)
+    url = url_for(route_name, kwargs, world["ours"])
+    response = client.get(url)
+    assert response.status_code in (200, 405), f"GET {url}: {response.status_code}"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/organizations/",
+        "/api/v1/contracts/",
+        "/api/v1/tiers/",
+        "/api/v1/calendars/",
+        "/contracts/",
+    ],
+)
+def test_lists_show_nothing_of_another_tenant(client, world, ours, url):
+    client.force_login(ours.member)
+    response = client.get(url)
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "Theirs Inc" not in body
+    assert "theirs-only" not in body
+    if url.startswith("/api/"):
+        ids = {row["id"] for row in response.json()["results"]}
+        kind = url.strip("/").split("/")[-1].rstrip("s")
+        assert world["theirs"][kind] not in ids
+        assert world["ours"][kind] in ids
+
+
+def test_customers_cannot_list_staff_or_reach_the_admin(client, ours):
+    client.force_login(ours.admin)
+    assert client.get("/api/v1/staff/").status_code == 403
+    response = client.get("/admin/")
+    assert response.status_code == 302
+    assert "/admin/login/" in response["Location"]
+    assert client.get("/organizations/").status_code == 403
+
+
+def test_customers_cannot_change_their_own_configuration(client, ours):
+    """Visible but not theirs to change: 403, and nothing changes."""
+    client.force_login(ours.admin)
+    for url, payload in [
+        (f"/api/v1/organizations/{ours.organization.pk}/", {"name": "Renamed"}),
+        (f"/api/v1/contracts/{ours.contract.pk}/", {"ends_on": "2099-01-01"}),
+        (f"/api/v1/tiers/{ours.contract.tier_id}/", {"max_contacts": 999}),
+        (f"/api/v1/calendars/{ours.contract.calendar_id}/", {"always_open": True}),
+    ]:
+        response = client.patch(url, payload, content_type="application/json")
+        assert response.status_code == 403, url
+    ours.organization.refresh_from_db()
+    assert ours.organization.name == "Ours Ltd"
+    assert not BusinessCalendar.objects.get(pk=ours.contract.calendar_id).always_open
+    assert Tier.objects.get(pk=ours.contract.tier_id).max_contacts is None
+
+
+def test_staff_see_across_tenants(client, staff, ours, theirs):
+    for role, user in staff.items():
+        client.force_login(user)
+        for tenant in (ours, theirs):
+            response = client.get(f"/organizations/{tenant.organization.pk}/")
+            assert response.status_code == 200, role
+        assert client.get(f"/api/v1/contracts/{theirs.contract.pk}/").status_code == 200
+
+
+def test_a_deactivated_contact_sees_nothing(client, ours):
+    Membership.objects.filter(pk=ours.member_membership.pk)
+    ours.member.is_active = False
+    ours.member.save(update_fields=["is_active"])
+    client.force_login(ours.admin)  # a live session of someone else is unaffected
+    assert client.get(f"/organizations/{ours.organization.pk}/").status_code == 200
+    from tests.conftest import client_for
+
+    response = client_for(ours.member).get(f"/api/v1/contracts/{ours.contract.pk}/")
+    assert response.status_code in (401, 403, 404)
+
+
+def test_unused_calendar_is_invisible_to_customers(client, ours):
+    lonely = CalendarFactory(name="Nobody's")
+    client.force_login(ours.admin)
+    assert client.get(f"/api/v1/calendars/{lonely.pk}/").status_code == 404
