@@ -1,5 +1,6 @@
 """Shared fixtures: two customer organisations (ours and an outsider's) and provider staff."""
 
+import importlib
 import os
 from dataclasses import dataclass
 
@@ -46,7 +47,15 @@ class Tenant:
     member_membership: Membership
 
 
+def seed_catalogue() -> None:
+    """The shipped tiers and calendars, again after a transactional test flushed them."""
+    from django.apps import apps
+
+    importlib.import_module("contracts.migrations.0003_seed_catalogue").seed(apps, None)
+
+
 def make_tenant(name: str, tier_code: str = "msa-enterprise") -> Tenant:
+    seed_catalogue()
     organization = OrganizationFactory(name=name)
     contract = ContractFactory(
         organization=organization,
