@@ -1,4 +1,6 @@
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.helpers import ActionForm
 from django.core.exceptions import ValidationError
 
 from contracts.models import (
@@ -10,7 +12,7 @@ from contracts.models import (
     SeverityTarget,
     Tier,
 )
-from contracts.services import check_licence
+from contracts.services import calendar_import_holidays, check_licence
 from portal.errors import ContractRuleError
 
 
@@ -24,11 +26,42 @@ class HolidayInline(admin.TabularInline):
     extra = 0
 
 
+class HolidayImportForm(ActionForm):
+    country = forms.CharField(
+        max_length=2, required=False, help_text="ISO country code, e.g. ES", label="Country"
+    )
+    year = forms.IntegerField(required=False, label="Year")
+
+
 @admin.register(BusinessCalendar)
 class BusinessCalendarAdmin(admin.ModelAdmin):
     list_display = ["name", "timezone", "always_open"]
     search_fields = ["name"]
     inlines = [CalendarWindowInline, HolidayInline]
+    action_form = HolidayImportForm
+    actions = ["import_public_holidays"]
+
+    @admin.action(description="Add a country's public holidays for a year")
+    def import_public_holidays(self, request, queryset):
+        country = (request.POST.get("country") or "").strip()
+        year = (request.POST.get("year") or "").strip()
+        if not country or not year.isdigit():
+            self.message_user(
+                request,
+                "Give a country code (e.g. ES) and a year next to the action, then run it.",
+                messages.ERROR,
+            )
+            return
+        for calendar in queryset:
+            try:
+                added = calendar_import_holidays(calendar=calendar, country=country, year=int(year))
+            except ValidationError as exc:
+                self.message_user(request, " ".join(exc.messages), messages.ERROR)
+                return
+            self.message_user(
+                request,
+                f"{calendar.name}: added {len(added)} holidays of {country.upper()} {year}.",
+            )
 
 
 class SeverityTargetInline(admin.TabularInline):

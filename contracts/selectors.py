@@ -44,7 +44,9 @@ def contracts_for_user(user: User) -> QuerySet[Contract]:
     contracts = Contract.objects.select_related(
         "organization", "tier", "calendar", "tam"
     ).prefetch_related(
-        Prefetch("tier__targets", queryset=SeverityTarget.objects.order_by("severity"))
+        Prefetch("tier__targets", queryset=SeverityTarget.objects.order_by("severity")),
+        "calendar__hours",
+        "calendar__holidays",
     )
     if not user.is_authenticated or not user.is_active:
         return contracts.none()
@@ -79,7 +81,9 @@ def contracts_of_organization(organization: Organization) -> QuerySet[Contract]:
         .prefetch_related(
             Prefetch("tier__targets", queryset=SeverityTarget.objects.order_by("severity")),
             "calendar__hours",
+            "calendar__holidays",
         )
+        .select_related("organization")
         .order_by("-ends_on", "-starts_on")
     )
 
@@ -219,12 +223,41 @@ def quota_usage(
 
 
 @dataclass(frozen=True)
+class DeadlineLine:
+    severity: int
+    severity_name: str
+    text: str
+
+
+@dataclass(frozen=True)
 class ContractSummary:
     contract: Contract
     status: str  # "active", "upcoming" or "ended"
     targets: list[TargetLine]
     quotas: list[QuotaLine]
     renewal_expired: bool
+    if_filed_now: list[DeadlineLine]
+
+
+def first_response_if_filed_now(contract: Contract, now: datetime.datetime) -> list[DeadlineLine]:
+    """Per severity, when a first response would be due for an incident filed now,
+    in the customer's own time zone."""
+    from zoneinfo import ZoneInfo
+
+    from contracts.models import SEVERITY_NAMES
+    from contracts.sla import plan_clock
+
+    zone = ZoneInfo(contract.organization.timezone)
+    lines = []
+    for severity, name in SEVERITY_NAMES.items():
+        plan = plan_clock(contract, severity, Metric.FIRST_RESPONSE, now)
+        if plan is None:
+            text = "no response target on this tier"
+        else:
+            local = plan.due_at.astimezone(zone)
+            text = f"first response due by {local:%a %-d %b %Y, %H:%M} ({zone.key})"
+        lines.append(DeadlineLine(severity, name, text))
+    return lines
 
 
 def contract_status(contract: Contract, today: datetime.date) -> str:
@@ -236,10 +269,14 @@ def contract_status(contract: Contract, today: datetime.date) -> str:
 
 
 def contract_summaries(
-    contracts: list[Contract], today: datetime.date | None = None
+    contracts: list[Contract],
+    now: datetime.datetime | None = None,
+    *,
+    with_deadlines: bool = True,
 ) -> list[ContractSummary]:
     """What a customer needs to know about each contract, for the summary pages."""
-    today = today or timezone.localdate()
+    now = now or timezone.now()
+    today = timezone.localdate(now)
     quotas = quota_usage(contracts, today)
     return [
         ContractSummary(
@@ -250,6 +287,11 @@ def contract_summaries(
             renewal_expired=bool(
                 c.tier.requires_renewal
                 and (c.renewal_valid_until is None or c.renewal_valid_until < today)
+            ),
+            if_filed_now=(
+                first_response_if_filed_now(c, now)
+                if with_deadlines and contract_status(c, today) == "active"
+                else []
             ),
         )
         for c in contracts

@@ -204,3 +204,33 @@ def tier_save(*, tier: Tier | None = None, targets: list[dict] | None = None, **
             tier.targets.all().delete()
             SeverityTarget.objects.bulk_create(SeverityTarget(tier=tier, **t) for t in targets)
     return tier
+
+
+def calendar_import_holidays(
+    *, calendar: BusinessCalendar, country: str, year: int, subdivision: str | None = None
+) -> list[Holiday]:
+    """Add a country's public holidays for a year; dates already there are kept as they are."""
+    import holidays as holiday_data
+
+    country = country.upper()
+    supported = holiday_data.list_supported_countries()
+    if country not in supported:
+        raise ValidationError(
+            {"country": [f"Unknown country code {country!r}: use ISO 3166-1 alpha-2, e.g. ES."]}
+        )
+    if subdivision and subdivision.upper() not in supported[country]:
+        raise ValidationError({"subdivision": [f"{country} has no subdivision {subdivision!r}."]})
+    if not 1900 <= year <= 2200:
+        raise ValidationError({"year": [f"Year {year} is out of range (1900-2200)."]})
+    found = holiday_data.country_holidays(
+        country, subdiv=subdivision.upper() if subdivision else None, years=year
+    )
+    with transaction.atomic():
+        existing = set(calendar.holidays.values_list("date", flat=True))
+        added = [
+            Holiday(calendar=calendar, date=day, name=name[:200])
+            for day, name in sorted(found.items())
+            if day not in existing
+        ]
+        Holiday.objects.bulk_create(added)
+    return added

@@ -16,7 +16,12 @@ def contract_list(request):
     return render(
         request,
         "contracts/contract_list.html",
-        {"page": page, "summaries": contract_summaries(list(page.object_list))},
+        {
+            "page": page,
+            "summaries": contract_summaries(
+                list(page.object_list), with_deadlines=not request.user.is_provider_staff
+            ),
+        },
     )
 
 
