@@ -267,6 +267,9 @@ class EntitlementEntry(models.Model):
     units = models.SmallIntegerField()
     year_starts_on = models.DateField(help_text="The contract year the entry counts against.")
     reason = models.CharField(max_length=200, blank=True)
+    incident = models.ForeignKey(
+        "incidents.Incident", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

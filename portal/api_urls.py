@@ -3,6 +3,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
 from contracts.api import CalendarViewSet, ContractViewSet, TierViewSet
+from incidents.api import IncidentViewSet
 from portal.api_views import MemberViewSet, OrganizationViewSet, StaffViewSet, TokenView
 
 router = DefaultRouter()
@@ -12,6 +13,7 @@ router.register("organizations", OrganizationViewSet, basename="organization")
 router.register(r"organizations/(?P<organization_pk>\d+)/members", MemberViewSet, basename="member")
 router.register("staff", StaffViewSet, basename="staff")
 router.register("contracts", ContractViewSet, basename="contract")
+router.register("incidents", IncidentViewSet, basename="incident")
 
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="api_token"),

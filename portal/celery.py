@@ -12,4 +12,6 @@ app.autodiscover_tasks()
 
 app.conf.beat_schedule = {
     "portal-heartbeat": {"task": "portal.tasks.heartbeat", "schedule": 60.0},
+    # Retries and anything queued while no worker ran.
+    "incidents-send-outbox": {"task": "incidents.tasks.send_outbox", "schedule": 60.0},
 }

@@ -125,6 +125,7 @@ class Organization(models.Model):
     timezone = models.CharField(
         max_length=64, default="UTC", validators=[validate_timezone], help_text="IANA time zone"
     )
+    next_incident_number = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

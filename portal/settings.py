@@ -221,3 +221,9 @@ LOGGING = {
 PORTAL_BASE_URL = env_str("PORTAL_BASE_URL", "http://127.0.0.1:8000")
 # Invitation links use the password-reset token: valid for a week.
 PASSWORD_RESET_TIMEOUT = 7 * 24 * 3600
+
+# Largest attachment accepted, in bytes (default 25 MB).
+PORTAL_MAX_UPLOAD_BYTES = env_int("PORTAL_MAX_UPLOAD_BYTES", 25 * 1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Customers may close or reopen an incident this many days after its resolution.
+PORTAL_REOPEN_DAYS = env_int("PORTAL_REOPEN_DAYS", 14)

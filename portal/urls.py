@@ -24,6 +24,7 @@ urlpatterns = [
     ),
     path("contracts/", contract_views.contract_list, name="contract_list"),
     path("contracts/<int:contract_id>/", contract_views.contract_detail, name="contract_detail"),
+    path("incidents/", include("incidents.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("portal.api_urls")),

@@ -4,10 +4,14 @@ The walk is automatic: a new route with an id in its path must be mapped below
 (the test fails until it is), so it is covered from the day it is added.
 """
 
+import itertools
+
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from contracts.models import BusinessCalendar, Tier
+from incidents.services import incident_file
 from portal.models import MemberRole, Membership
 from tests.factories import CalendarFactory, StaffFactory, TierFactory
 
@@ -55,6 +59,8 @@ def world(ours, theirs):
     theirs.contract.tier = their_tier
     theirs.contract.save(update_fields=["tier"])
     staff_user = StaffFactory()
+    our_incident, our_file = file_incident_with_attachment(ours)
+    their_incident, their_file = file_incident_with_attachment(theirs)
     return {
         "theirs": {
             "organization": theirs.organization.pk,
@@ -63,6 +69,8 @@ def world(ours, theirs):
             "calendar": theirs.contract.calendar_id,
             "tier": their_tier.pk,
             "staff": staff_user.pk,
+            "incident": their_incident.pk,
+            "attachment": their_file.pk,
         },
         "ours": {
             "organization": ours.organization.pk,
@@ -71,8 +79,21 @@ def world(ours, theirs):
             "calendar": ours.contract.calendar_id,
             "tier": ours.contract.tier_id,
             "staff": staff_user.pk,
+            "incident": our_incident.pk,
+            "attachment": our_file.pk,
         },
     }
+
+
+def file_incident_with_attachment(tenant):
+    incident = incident_file(
+        actor=tenant.admin,
+        title=f"{tenant.organization.name} incident",
+        description="Secret details",
+        severity=2,
+        uploads=[(SimpleUploadedFile("report.txt", b"log lines"), False)],
+    )
+    return incident, incident.attachments.get()
 
 
 # For a DRF route, what its `pk` is, by basename; other kwargs by their own name.
@@ -83,12 +104,15 @@ PK_BY_ROUTE = {
     "contract": "contract",
     "member": "membership",
     "staff": "staff",
+    "incident": "incident",
 }
 KIND_BY_KWARG = {
     "organization_id": "organization",
     "organization_pk": "organization",
     "contract_id": "contract",
     "membership_id": "membership",
+    "incident_id": "incident",
+    "attachment_id": "attachment",
 }
 
 
@@ -101,17 +125,32 @@ def kwarg_kind(route_name: str, kwarg: str) -> str:
     return KIND_BY_KWARG[kwarg]
 
 
-def url_for(route_name: str, kwargs: frozenset, ids: dict, parent_ids: dict | None = None) -> str:
+def url_for(route_name: str, kwargs: frozenset, sides: dict[str, dict]) -> str:
+    """The route's URL with each path argument taken from the side named for it."""
     values = {}
     for kwarg in kwargs:
         if kwarg == "format":
             values[kwarg] = "json"
             continue
-        kind = kwarg_kind(route_name, kwarg)
-        # The parent (an organisation in a nested route) may come from another side.
-        source = parent_ids if parent_ids and kind == "organization" else ids
-        values[kwarg] = source[kind]
+        values[kwarg] = sides[kwarg][kwarg_kind(route_name, kwarg)]
     return reverse(route_name, kwargs=values)
+
+
+def foreign_urls(route_name: str, kwargs: frozenset, world: dict) -> set[str]:
+    """Every mix of our and their objects in the path, except all ours."""
+    names = sorted(k for k in kwargs if k != "format")
+    urls = set()
+    for mix in itertools.product(("ours", "theirs"), repeat=len(names)):
+        if "theirs" not in mix:
+            continue
+        sides = {name: world[side] for name, side in zip(names, mix, strict=True)}
+        sides["format"] = world["ours"]
+        urls.add(url_for(route_name, kwargs, sides))
+    return urls
+
+
+def own_url(route_name: str, kwargs: frozenset, world: dict) -> str:
+    return url_for(route_name, kwargs, dict.fromkeys(kwargs, world["ours"]))
 
 
 def customer(tenant, role):
@@ -129,12 +168,7 @@ def test_foreign_objects_are_404_for_every_method(
     client, world, ours, role, route_name, kwargs, path
 ):
     client.force_login(customer(ours, role))
-    urls = {url_for(route_name, kwargs, world["theirs"])}
-    if any(kwarg_kind(route_name, k) == "organization" for k in kwargs if k != "format"):
-        # Our own organisation with the other tenant's child object.
-        urls.add(url_for(route_name, kwargs, world["theirs"], parent_ids=world["ours"]))
-        urls.discard(url_for(route_name, kwargs, world["ours"]))
-    for url in urls:
+    for url in foreign_urls(route_name, kwargs, world):
         for method in METHODS:
             response = getattr(client, method)(url, content_type="application/json")
             assert response.status_code in (404, 405), (
@@ -142,6 +176,7 @@ def test_foreign_objects_are_404_for_every_method(
                 "another tenant's object"
             )
             assert b"Theirs Inc" not in response.content
+            assert b"Secret details" not in response.content or b"Ours Ltd" in response.content
 
 
 @pytest.mark.parametrize(("route_name", "kwargs", "path"), ROUTES, ids=[r[2] for r in ROUTES])
@@ -151,7 +186,7 @@ def test_own_objects_are_reachable(client, world, ours, provider_admin, route_na
     if route_name.startswith("staff"):
         user = provider_admin
     client.force_login(user)
-    url = url_for(route_name, kwargs, world["ours"])
+    url = own_url(route_name, kwargs, world)
     response = client.get(url)
     assert response.status_code in (200, 405), f"GET {url}: {response.status_code}"
 
@@ -163,7 +198,9 @@ def test_own_objects_are_reachable(client, world, ours, provider_admin, route_na
         "/api/v1/contracts/",
         "/api/v1/tiers/",
         "/api/v1/calendars/",
+        "/api/v1/incidents/",
         "/contracts/",
+        "/incidents/",
     ],
 )
 def test_lists_show_nothing_of_another_tenant(client, world, ours, url):
@@ -173,6 +210,7 @@ def test_lists_show_nothing_of_another_tenant(client, world, ours, url):
     body = response.content.decode()
     assert "Theirs Inc" not in body
     assert "theirs-only" not in body
+    assert "Theirs Inc incident" not in body
     if url.startswith("/api/"):
         ids = {row["id"] for row in response.json()["results"]}
         kind = url.strip("/").split("/")[-1].rstrip("s")

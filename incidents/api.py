@@ -1,0 +1,289 @@
+"""REST API for incidents (API.md, Incidents)."""
+
+from django.core.exceptions import PermissionDenied
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, pagination, parsers, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from contracts.models import Contract
+from incidents import selectors, services
+from incidents.models import Channel, Incident, Kind, Product, SlaClock, Status
+from incidents.views import check_download, download_response
+from portal.models import Organization, User
+
+
+class IncidentCursorPagination(pagination.CursorPagination):
+    ordering = ("-received_at", "-id")
+    page_size = 50
+    max_page_size = 200
+    page_size_query_param = "page_size"
+
+
+class ClockSerializer(serializers.Serializer):
+    target_minutes = serializers.IntegerField()
+    clock = serializers.CharField()
+    due_at = serializers.DateTimeField(allow_null=True)
+    warn_at = serializers.DateTimeField(allow_null=True)
+    stopped_at = serializers.DateTimeField(allow_null=True)
+    breached_at = serializers.DateTimeField(allow_null=True)
+    paused = serializers.SerializerMethodField()
+    met = serializers.BooleanField(allow_null=True)
+
+    def get_paused(self, clock: SlaClock) -> bool:
+        return clock.paused_at is not None
+
+
+class IncidentSerializer(serializers.ModelSerializer):
+    organization = serializers.PrimaryKeyRelatedField(read_only=True)
+    contract = serializers.PrimaryKeyRelatedField(read_only=True)
+    assignee = serializers.PrimaryKeyRelatedField(read_only=True)
+    product = serializers.PrimaryKeyRelatedField(read_only=True)
+    sla = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Incident
+        fields = [
+            "id",
+            "number",
+            "organization",
+            "contract",
+            "title",
+            "description",
+            "severity",
+            "kind",
+            "status",
+            "premium",
+            "channel",
+            "received_at",
+            "assignee",
+            "product",
+            "resolved_at",
+            "closed_at",
+            "close_reason",
+            "sla",
+        ]
+
+    def get_sla(self, incident: Incident) -> dict:
+        clocks = {c.metric: c for c in incident.clocks.all()}
+        return {
+            metric: ClockSerializer(clocks[metric]).data if metric in clocks else None
+            for metric in ("first_response", "resolution")
+        }
+
+
+class IncidentCreateSerializer(serializers.Serializer):
+    title = serializers.CharField(max_length=200)
+    description = serializers.CharField()
+    severity = serializers.IntegerField(min_value=1, max_value=4)
+    kind = serializers.ChoiceField(choices=Kind.choices, default=Kind.PROBLEM)
+    premium = serializers.BooleanField(required=False, allow_null=True, default=None)
+    contract = serializers.PrimaryKeyRelatedField(
+        queryset=Contract.objects.select_related("tier", "calendar"), required=False
+    )
+    product = serializers.PrimaryKeyRelatedField(
+        queryset=Product.objects.filter(is_active=True), required=False, allow_null=True
+    )
+    organization = serializers.PrimaryKeyRelatedField(
+        queryset=Organization.objects.all(), required=False
+    )
+    channel = serializers.ChoiceField(choices=Channel.choices, required=False)
+    received_at = serializers.DateTimeField(required=False)
+
+
+class IncidentUpdateSerializer(serializers.Serializer):
+    severity = serializers.IntegerField(min_value=1, max_value=4, required=False)
+    status = serializers.ChoiceField(choices=Status.choices, required=False)
+    reason = serializers.ChoiceField(
+        choices=["duplicate", "filed_in_error"], required=False, allow_blank=True
+    )
+    assignee = serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.exclude(staff_role=""), required=False, allow_null=True
+    )
+
+
+class ReplySerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    body = serializers.CharField()
+    internal = serializers.BooleanField(default=False)
+    qualified = serializers.BooleanField(required=False, allow_null=True, default=None)
+    kind = serializers.CharField(read_only=True)
+    author = serializers.PrimaryKeyRelatedField(read_only=True)
+    by_staff = serializers.BooleanField(read_only=True)
+    qualified_response = serializers.BooleanField(read_only=True)
+    created_at = serializers.DateTimeField(read_only=True)
+
+
+class EventSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.CharField()
+    at = serializers.DateTimeField()
+    actor = serializers.PrimaryKeyRelatedField(read_only=True)
+    data = serializers.JSONField()
+
+
+class AttachmentSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    name = serializers.CharField(source="original_name", read_only=True)
+    size = serializers.IntegerField(read_only=True)
+    sha256 = serializers.CharField(read_only=True)
+    sample = serializers.BooleanField(read_only=True)
+    created_at = serializers.DateTimeField(read_only=True)
+    download_url = serializers.SerializerMethodField()
+
+    def get_download_url(self, attachment) -> str:
+        request = self.context["request"]
+        return request.build_absolute_uri(
+            f"/api/v1/incidents/{attachment.incident_id}/attachments/{attachment.pk}/download/"
+        )
+
+
+class UploadSerializer(serializers.Serializer):
+    file = serializers.FileField()
+    sample = serializers.BooleanField(default=False)
+
+
+class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = IncidentSerializer
+    pagination_class = IncidentCursorPagination
+
+    def get_queryset(self):
+        queryset = selectors.incidents_for_user(self.request.user).prefetch_related("clocks")
+        if self.action == "list":
+            params = self.request.query_params
+            severity = params.get("severity", "")
+            queryset = selectors.filter_incidents(
+                queryset,
+                status=params.get("status", ""),
+                severity=severity if severity.isdigit() else "",
+                kind=params.get("kind", ""),
+                q=params.get("q", ""),
+            )
+        return queryset
+
+    def get_object(self):
+        incident = selectors.incident_for_user(self.request.user, self.kwargs["pk"])
+        self.check_object_permissions(self.request, incident)
+        return incident
+
+    def _fresh(self, incident: Incident) -> dict:
+        incident = self.get_queryset().get(pk=incident.pk)
+        return IncidentSerializer(incident, context=self.get_serializer_context()).data
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("status", str),
+            OpenApiParameter("severity", int),
+            OpenApiParameter("kind", str),
+            OpenApiParameter("q", str, description="text in title, description or number"),
+        ]
+    )
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(request=IncidentCreateSerializer, responses={201: IncidentSerializer})
+    def create(self, request, *args, **kwargs):
+        data = IncidentCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        if not request.user.is_provider_staff:
+            for staff_only in ("organization", "received_at"):
+                values.pop(staff_only, None)
+            values["channel"] = Channel.API
+        incident = services.incident_file(actor=request.user, **values)
+        return Response(self._fresh(incident), status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=IncidentUpdateSerializer, responses=IncidentSerializer)
+    def partial_update(self, request, *args, **kwargs):
+        incident = self.get_object()
+        data = IncidentUpdateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        staff = request.user.is_provider_staff
+        if not staff and set(values) - {"status"}:
+            raise PermissionDenied("Customers can only close or reopen an incident.")
+        if "severity" in values:
+            incident = services.incident_change_severity(
+                incident=incident, actor=request.user, severity=values["severity"]
+            )
+        if "assignee" in values:
+            incident = services.incident_assign(
+                incident=incident, actor=request.user, assignee=values["assignee"]
+            )
+        if "status" in values:
+            incident = services.incident_change_status(
+                incident=incident,
+                actor=request.user,
+                status=values["status"],
+                reason=values.get("reason", ""),
+            )
+        return Response(self._fresh(incident))
+
+    @extend_schema(request=ReplySerializer, responses=ReplySerializer(many=True))
+    @action(detail=True, methods=["get", "post"])
+    def replies(self, request, *args, **kwargs):
+        incident = self.get_object()
+        if request.method == "POST":
+            data = ReplySerializer(data=request.data)
+            data.is_valid(raise_exception=True)
+            entry = services.incident_reply(
+                incident=incident,
+                author=request.user,
+                body=data.validated_data["body"],
+                internal=data.validated_data["internal"],
+                qualified=data.validated_data["qualified"],
+            )
+            return Response(ReplySerializer(entry).data, status=status.HTTP_201_CREATED)
+        entries = selectors.entries_for_user(request.user, incident)
+        return self._paged(entries, ReplySerializer)
+
+    @extend_schema(responses=EventSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def events(self, request, *args, **kwargs):
+        incident = self.get_object()
+        return self._paged(selectors.events_for_user(request.user, incident), EventSerializer)
+
+    @extend_schema(request=UploadSerializer, responses=AttachmentSerializer(many=True))
+    @action(
+        detail=True,
+        methods=["get", "post"],
+        parser_classes=[parsers.MultiPartParser, parsers.FormParser],
+    )
+    def attachments(self, request, *args, **kwargs):
+        incident = self.get_object()
+        if request.method == "POST":
+            data = UploadSerializer(data=request.data)
+            data.is_valid(raise_exception=True)
+            attachment = services.attachment_add(
+                incident=incident,
+                actor=request.user,
+                upload=data.validated_data["file"],
+                sample=data.validated_data["sample"],
+            )
+            return Response(
+                AttachmentSerializer(attachment, context={"request": request}).data,
+                status=status.HTTP_201_CREATED,
+            )
+        return self._paged(
+            selectors.attachments_for_user(request.user, incident), AttachmentSerializer
+        )
+
+    @extend_schema(responses={(200, "application/octet-stream"): bytes})
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path=r"attachments/(?P<attachment_id>\d+)/download",
+    )
+    def download(self, request, *args, attachment_id=None, **kwargs):
+        incident = self.get_object()
+        attachment = selectors.attachment_for_user(request.user, incident, attachment_id)
+        check_download(request.user, attachment)
+        return download_response(attachment)
+
+    def _paged(self, queryset, serializer_class):
+        paginator = pagination.CursorPagination()
+        paginator.ordering = ("id",)
+        paginator.page_size = 100
+        page = paginator.paginate_queryset(queryset.order_by("id"), self.request, view=self)
+        data = serializer_class(page, many=True, context={"request": self.request}).data
+        return paginator.get_paginated_response(data)

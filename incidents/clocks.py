@@ -1,0 +1,252 @@
+"""SLA clock arithmetic on an incident: start, pause, resume, stop, restart, re-target.
+
+Every function runs inside the caller's transaction with the incident row locked,
+and writes clocks with conditional updates so a concurrent sweep and a web change
+never overwrite each other's fields.
+"""
+
+import datetime
+
+from contracts.business_time import add_working_time, working_time_between
+from contracts.models import ClockKind, Contract, Metric
+from contracts.sla import plan_clock, work_calendar
+from incidents.models import Incident, IncidentEvent, SlaClock
+
+WARN_SHARE = 0.75  # a warning at 75 % of the target
+
+
+def _add(contract: Contract, clock: str, start, amount: datetime.timedelta):
+    if clock == ClockKind.BUSINESS:
+        return add_working_time(work_calendar(contract.calendar), start, amount)
+    return start + amount
+
+
+def _elapsed(contract: Contract, clock: str, start, end) -> datetime.timedelta:
+    if end <= start:
+        return datetime.timedelta(0)
+    if clock == ClockKind.BUSINESS:
+        return working_time_between(work_calendar(contract.calendar), start, end)
+    return end - start
+
+
+def deadlines(contract: Contract, clock: SlaClock) -> tuple[datetime.datetime, datetime.datetime]:
+    """(due_at, warn_at) from the original start, the target and the time spent paused."""
+    paused = datetime.timedelta(seconds=clock.paused_seconds)
+    target = datetime.timedelta(minutes=clock.target_minutes)
+    due = _add(contract, clock.clock, clock.started_at, target + paused)
+    warn = _add(contract, clock.clock, clock.started_at, target * WARN_SHARE + paused)
+    return due, warn
+
+
+def record(incident: Incident, kind: str, at, actor=None, internal=False, **data) -> IncidentEvent:
+    return IncidentEvent.objects.create(
+        organization_id=incident.organization_id,
+        incident=incident,
+        kind=kind,
+        at=at,
+        actor=actor,
+        data=data,
+        internal=internal,
+    )
+
+
+def _breach_now(incident: Incident, clock: SlaClock, now, actor=None) -> IncidentEvent | None:
+    claimed = SlaClock.objects.filter(pk=clock.pk, breached_at__isnull=True).update(breached_at=now)
+    if not claimed:
+        return None
+    clock.breached_at = now
+    return record(
+        incident,
+        "sla_breach",
+        now,
+        actor,
+        metric=clock.metric,
+        due_at=clock.due_at.isoformat(),
+    )
+
+
+def has_sla(incident: Incident) -> bool:
+    """The tier's targets are promised to premium incidents. On a tier without a premium
+    quota every incident is premium; a standard incident on a quota tier is served under
+    the standard support package, whose terms promise no target."""
+    return incident.premium
+
+
+def start_clocks(incident: Incident, now, actor=None) -> list[SlaClock]:
+    """Start every clock the tier defines for the incident's severity, from its receipt."""
+    clocks = []
+    if not has_sla(incident):
+        return clocks
+    for metric in Metric.values:
+        plan = plan_clock(incident.contract, incident.severity, metric, incident.received_at)
+        if plan is None:
+            continue
+        clock = SlaClock(
+            organization_id=incident.organization_id,
+            incident=incident,
+            metric=metric,
+            clock=plan.clock,
+            target_minutes=plan.target_minutes,
+            started_at=incident.received_at,
+        )
+        clock.due_at, clock.warn_at = deadlines(incident.contract, clock)
+        clock.save()
+        record(
+            incident,
+            "clock_started",
+            now,
+            actor,
+            metric=metric,
+            clock=plan.clock,
+            target_minutes=plan.target_minutes,
+            due_at=clock.due_at.isoformat(),
+        )
+        if clock.due_at <= now:  # a call logged late can be past its deadline already
+            _breach_now(incident, clock, now)
+        clocks.append(clock)
+    return clocks
+
+
+def _running(incident: Incident, metric: str | None = None):
+    clocks = SlaClock.objects.filter(incident=incident, stopped_at__isnull=True)
+    return clocks.filter(metric=metric) if metric else clocks
+
+
+def pause_resolution(incident: Incident, now, actor=None) -> None:
+    for clock in _running(incident, Metric.RESOLUTION).filter(paused_at__isnull=True):
+        if SlaClock.objects.filter(pk=clock.pk, paused_at__isnull=True).update(
+            paused_at=now, due_at=None, warn_at=None
+        ):
+            record(incident, "clock_paused", now, actor, metric=clock.metric)
+
+
+def resume_resolution(incident: Incident, now, actor=None) -> None:
+    for clock in _running(incident, Metric.RESOLUTION).filter(paused_at__isnull=False):
+        spent = _elapsed(incident.contract, clock.clock, clock.paused_at, now)
+        clock.paused_seconds += int(spent.total_seconds())
+        clock.paused_at = None
+        clock.due_at, clock.warn_at = deadlines(incident.contract, clock)
+        SlaClock.objects.filter(pk=clock.pk, paused_at__isnull=False).update(
+            paused_seconds=clock.paused_seconds,
+            paused_at=None,
+            due_at=clock.due_at,
+            warn_at=clock.warn_at,
+        )
+        record(
+            incident,
+            "clock_resumed",
+            now,
+            actor,
+            metric=clock.metric,
+            due_at=clock.due_at.isoformat(),
+        )
+
+
+def stop_clocks(incident: Incident, now, actor=None, metric: str | None = None) -> None:
+    """Stop running clocks (one metric, or all). A paused clock is resumed first."""
+    if metric in (None, Metric.RESOLUTION):
+        resume_resolution(incident, now, actor)
+    for clock in _running(incident, metric):
+        if SlaClock.objects.filter(pk=clock.pk, stopped_at__isnull=True).update(stopped_at=now):
+            clock.stopped_at = now
+            record(
+                incident,
+                "clock_stopped",
+                now,
+                actor,
+                metric=clock.metric,
+                met=bool(clock.breached_at is None and now <= clock.due_at),
+            )
+
+
+def restart_resolution(incident: Incident, now, actor=None) -> None:
+    """Reopening: the resolution clock runs again with the time already spent kept."""
+    for clock in SlaClock.objects.filter(
+        incident=incident, metric=Metric.RESOLUTION, stopped_at__isnull=False
+    ):
+        clock.paused_seconds += int(
+            _elapsed(incident.contract, clock.clock, clock.stopped_at, now).total_seconds()
+        )
+        clock.stopped_at = None
+        clock.due_at, clock.warn_at = deadlines(incident.contract, clock)
+        SlaClock.objects.filter(pk=clock.pk).update(
+            paused_seconds=clock.paused_seconds,
+            stopped_at=None,
+            due_at=clock.due_at,
+            warn_at=clock.warn_at,
+        )
+        record(
+            incident,
+            "clock_restarted",
+            now,
+            actor,
+            metric=clock.metric,
+            due_at=clock.due_at.isoformat(),
+        )
+        if clock.due_at <= now:
+            _breach_now(incident, clock, now, actor)
+
+
+def retarget(incident: Incident, now, actor=None, *, responded: bool) -> None:
+    """After a severity change: recompute from the original start with the new targets.
+
+    Paused time is kept. A deadline already past is a breach at once. A metric the
+    new severity has no target for loses its running clock; one it gains starts
+    from the incident's receipt (first response only if no qualified response yet).
+    """
+    if not has_sla(incident):
+        return
+    existing = {c.metric: c for c in SlaClock.objects.filter(incident=incident)}
+    for metric in Metric.values:
+        plan = plan_clock(incident.contract, incident.severity, metric, incident.received_at)
+        clock = existing.get(metric)
+        if clock is not None and clock.stopped_at is not None:
+            continue  # a stopped clock is history: its promise was already kept or broken
+        if clock is not None and plan is None:
+            clock.delete()
+            record(
+                incident,
+                "clock_stopped",
+                now,
+                actor,
+                metric=metric,
+                reason=f"no target at severity {incident.severity}",
+            )
+            continue
+        if plan is None:
+            continue
+        if clock is None:
+            if metric == Metric.FIRST_RESPONSE and responded:
+                continue
+            if not incident.is_open:
+                continue
+            clock = SlaClock(
+                organization_id=incident.organization_id,
+                incident=incident,
+                metric=metric,
+                clock=plan.clock,
+                target_minutes=plan.target_minutes,
+                started_at=incident.received_at,
+            )
+            clock.due_at, clock.warn_at = deadlines(incident.contract, clock)
+            clock.save()
+            record(
+                incident,
+                "clock_started",
+                now,
+                actor,
+                metric=metric,
+                clock=plan.clock,
+                target_minutes=plan.target_minutes,
+                due_at=clock.due_at.isoformat(),
+            )
+        else:
+            clock.clock = plan.clock
+            clock.target_minutes = plan.target_minutes
+            fields = {"clock": plan.clock, "target_minutes": plan.target_minutes}
+            if clock.paused_at is None:
+                clock.due_at, clock.warn_at = deadlines(incident.contract, clock)
+                fields.update(due_at=clock.due_at, warn_at=clock.warn_at)
+            SlaClock.objects.filter(pk=clock.pk, stopped_at__isnull=True).update(**fields)
+        if clock.due_at is not None and clock.due_at <= now:
+            _breach_now(incident, clock, now, actor)

@@ -1,0 +1,107 @@
+from django import forms
+from django.utils import timezone
+
+from contracts.models import SEVERITY_MEANINGS, SEVERITY_NAMES, Contract
+from incidents.models import Channel, Kind, Product, Status
+from portal.models import Organization, User
+
+SEVERITY_CHOICES = [
+    (level, f"{level} {SEVERITY_NAMES[level]} — {SEVERITY_MEANINGS[level]}")
+    for level in SEVERITY_NAMES
+]
+CUSTOMER_KINDS = [(k, label) for k, label in Kind.choices if k != Kind.HEALTH_CHECK]
+
+
+class IncidentForm(forms.Form):
+    title = forms.CharField(max_length=200)
+    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 6}))
+    severity = forms.TypedChoiceField(
+        choices=SEVERITY_CHOICES, coerce=int, widget=forms.RadioSelect, initial=3
+    )
+    kind = forms.ChoiceField(choices=CUSTOMER_KINDS, initial=Kind.PROBLEM)
+    product = forms.ModelChoiceField(
+        queryset=Product.objects.filter(is_active=True), required=False
+    )
+    contract = forms.ModelChoiceField(queryset=Contract.objects.none(), required=False)
+    premium = forms.TypedChoiceField(
+        choices=[("1", "Premium"), ("0", "Standard")],
+        coerce=lambda v: v == "1",
+        widget=forms.RadioSelect,
+        required=False,
+        initial="1",
+    )
+    file = forms.FileField(required=False, label="Attach a file")
+    sample = forms.BooleanField(
+        required=False, label="This file is a malware sample (stored encrypted, staff only)"
+    )
+
+    def __init__(self, *args, contracts=None, staff=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        contracts = list(contracts or [])
+        self.fields["contract"].queryset = Contract.objects.filter(
+            pk__in=[c.pk for c in contracts]
+        ).select_related("tier")
+        if len(contracts) <= 1:
+            self.fields["contract"].widget = forms.HiddenInput()
+        if staff:
+            self.fields["organization"] = forms.ModelChoiceField(
+                queryset=Organization.objects.order_by("name"),
+                widget=forms.Select(attrs={"class": "promise-input"}),
+            )
+            self.fields["channel"] = forms.ChoiceField(
+                choices=[
+                    (Channel.PHONE, "Phone"),
+                    (Channel.EMAIL, "E-mail"),
+                    (Channel.PORTAL, "Portal"),
+                ],
+                initial=Channel.PHONE,
+            )
+            self.fields["received_at"] = forms.DateTimeField(
+                required=False,
+                widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+                help_text="When the customer called or wrote (empty: now). Never in the future.",
+            )
+            self.fields["contract"].queryset = Contract.objects.select_related(
+                "organization", "tier"
+            )
+            self.fields["contract"].widget = forms.HiddenInput()
+            self.fields["kind"].choices = Kind.choices
+
+    def clean_received_at(self):
+        value = self.cleaned_data.get("received_at")
+        if value and value > timezone.now():
+            raise forms.ValidationError("The time received cannot be in the future.")
+        return value
+
+
+class ReplyForm(forms.Form):
+    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), label="Message")
+    internal = forms.BooleanField(required=False, label="Internal note (staff only)")
+    qualified = forms.BooleanField(
+        required=False, initial=True, label="Counts as a qualified response"
+    )
+    file = forms.FileField(required=False, label="Attach a file")
+    sample = forms.BooleanField(required=False, label="Malware sample")
+
+
+class StatusForm(forms.Form):
+    status = forms.ChoiceField(choices=Status.choices)
+    reason = forms.ChoiceField(
+        choices=[("", "—"), ("duplicate", "Duplicate"), ("filed_in_error", "Filed in error")],
+        required=False,
+    )
+
+
+class StaffUpdateForm(forms.Form):
+    severity = forms.TypedChoiceField(
+        choices=[(n, f"{n} {SEVERITY_NAMES[n]}") for n in SEVERITY_NAMES], coerce=int
+    )
+    assignee = forms.ModelChoiceField(
+        queryset=User.objects.exclude(staff_role="").filter(is_active=True).order_by("email"),
+        required=False,
+    )
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField()
+    sample = forms.BooleanField(required=False, label="Malware sample")

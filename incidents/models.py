@@ -1,0 +1,279 @@
+"""Incidents, their thread, files, SLA clocks, timeline and the notification outbox."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from contracts.models import Contract, Metric, Severity
+from portal.models import Organization
+
+USER = settings.AUTH_USER_MODEL
+
+
+class Status(models.TextChoices):
+    NEW = "new", "New"
+    OPEN = "open", "Open"
+    WAITING_ON_CUSTOMER = "waiting_on_customer", "Waiting on customer"
+    RESOLVED = "resolved", "Resolved"
+    CLOSED = "closed", "Closed"
+
+
+class Kind(models.TextChoices):
+    PROBLEM = "problem", "Problem"
+    QUESTION = "question", "Question"
+    SIGNATURE_CHANGE = "signature_change", "Signature change request"
+    PRIVATE_PATCH = "private_patch", "Private patch"
+    ONSITE = "onsite", "On-site visit"
+    HEALTH_CHECK = "health_check", "Health check"
+    MALWARE_SAMPLE = "malware_sample", "Malware sample"
+
+
+class Channel(models.TextChoices):
+    PORTAL = "portal", "Web portal"
+    API = "api", "API"
+    PHONE = "phone", "Phone"
+    EMAIL = "email", "E-mail"
+
+
+class CloseReason(models.TextChoices):
+    NONE = "", "—"
+    DUPLICATE = "duplicate", "Duplicate"
+    FILED_IN_ERROR = "filed_in_error", "Filed in error"
+
+
+class Product(models.Model):
+    """A product of the vendor that incidents are about."""
+
+    name = models.CharField(max_length=200, unique=True)
+    vendor = models.CharField(max_length=100, blank=True)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Incident(models.Model):
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
+    contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="incidents")
+    number = models.CharField(max_length=30, unique=True)
+    title = models.CharField(max_length=200)
+    description = models.TextField()
+    severity = models.PositiveSmallIntegerField(choices=Severity.choices)
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.PROBLEM)
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, null=True, blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.NEW)
+    premium = models.BooleanField(default=False)
+    channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.PORTAL)
+    received_at = models.DateTimeField()
+    filed_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    assignee = models.ForeignKey(
+        USER, on_delete=models.PROTECT, null=True, blank=True, related_name="assigned_incidents"
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    close_reason = models.CharField(max_length=20, choices=CloseReason.choices, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        indexes = [
+            models.Index(fields=["organization", "-received_at", "-id"], name="incident_org_recv"),
+            models.Index(fields=["organization", "status"], name="incident_org_status"),
+            models.Index(fields=["-received_at", "-id"], name="incident_recv"),
+            models.Index(fields=["assignee", "status"], name="incident_assignee_status"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(severity__gte=1, severity__lte=4), name="incident_severity_1_4"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.title}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status not in (Status.RESOLVED, Status.CLOSED)
+
+
+class EntryKind(models.TextChoices):
+    REPLY = "reply", "Reply"
+    NOTE = "note", "Internal note"
+    AUTO_ACK = "auto_ack", "Automatic acknowledgement"
+
+
+class ThreadEntry(models.Model):
+    """A message on an incident: a public reply, an internal note or an acknowledgement."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="entries")
+    author = models.ForeignKey(USER, on_delete=models.PROTECT, null=True, blank=True)
+    kind = models.CharField(max_length=10, choices=EntryKind.choices, default=EntryKind.REPLY)
+    body = models.TextField()
+    by_staff = models.BooleanField(default=False)
+    qualified_response = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [
+            models.Index(fields=["organization", "incident", "created_at"], name="entry_org_inc"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} on {self.incident_id}"
+
+    @property
+    def internal(self) -> bool:
+        return self.kind == EntryKind.NOTE
+
+
+class Attachment(models.Model):
+    """A file on an incident, stored under a server-generated name."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="attachments")
+    entry = models.ForeignKey(
+        ThreadEntry, on_delete=models.SET_NULL, null=True, blank=True, related_name="attachments"
+    )
+    uploaded_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    original_name = models.CharField(max_length=255)
+    stored_name = models.CharField(max_length=255, unique=True)
+    size = models.PositiveBigIntegerField()
+    content_type = models.CharField(max_length=100, blank=True)
+    sha256 = models.CharField(max_length=64)
+    sample = models.BooleanField(default=False, help_text="A malware sample, stored quarantined.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [
+            models.Index(fields=["organization", "incident"], name="attachment_org_inc"),
+        ]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class SlaClock(models.Model):
+    """One promise on one incident. The target is copied here when the clock starts."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="clocks")
+    metric = models.CharField(max_length=20, choices=Metric.choices)
+    clock = models.CharField(max_length=10)  # "calendar" or "business"
+    target_minutes = models.PositiveIntegerField()
+    started_at = models.DateTimeField(help_text="When the clock started: the incident's receipt.")
+    paused_seconds = models.PositiveBigIntegerField(
+        default=0, help_text="Clock time spent paused (or stopped before a reopening)."
+    )
+    paused_at = models.DateTimeField(null=True, blank=True)
+    due_at = models.DateTimeField(null=True, blank=True, help_text="Empty while paused.")
+    warn_at = models.DateTimeField(null=True, blank=True)
+    stopped_at = models.DateTimeField(null=True, blank=True)
+    breached_at = models.DateTimeField(null=True, blank=True)
+    warned_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["metric"]
+        constraints = [
+            models.UniqueConstraint(fields=["incident", "metric"], name="clock_incident_metric"),
+        ]
+        indexes = [
+            # The sweep's work list: running clocks by deadline.
+            models.Index(
+                fields=["due_at"],
+                name="clock_running_due",
+                condition=Q(stopped_at__isnull=True, breached_at__isnull=True),
+            ),
+            models.Index(
+                fields=["warn_at"],
+                name="clock_running_warn",
+                condition=Q(stopped_at__isnull=True, warned_at__isnull=True),
+            ),
+            models.Index(fields=["organization", "incident"], name="clock_org_inc"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.metric} of {self.incident_id}"
+
+    @property
+    def met(self) -> bool | None:
+        """True/False once stopped; None while running."""
+        if self.stopped_at is None:
+            return None
+        return (
+            self.breached_at is None
+            and self.due_at is not None
+            and (self.stopped_at <= self.due_at)
+        )
+
+
+class IncidentEvent(models.Model):
+    """The incident's timeline: everything that changed, who did it and when."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=30)
+    at = models.DateTimeField()
+    actor = models.ForeignKey(USER, on_delete=models.PROTECT, null=True, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    # Internal events (notes) are for staff eyes only.
+    internal = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [
+            models.Index(fields=["organization", "incident", "at"], name="event_org_inc_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} on {self.incident_id} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class OutboxStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    SENDING = "sending", "Sending"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Failed"
+
+
+class Notification(models.Model):
+    """An e-mail to send. The unique key makes a second copy of the same message impossible."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="notifications")
+    event = models.ForeignKey(IncidentEvent, on_delete=models.CASCADE, related_name="+")
+    event_kind = models.CharField(max_length=30)
+    recipient = models.EmailField()
+    subject = models.CharField(max_length=255)
+    body = models.TextField()
+    status = models.CharField(
+        max_length=10, choices=OutboxStatus.choices, default=OutboxStatus.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField()
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["event", "recipient"], name="outbox_event_recipient"),
+        ]
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"],
+                name="outbox_pending",
+                condition=Q(status="pending"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event_kind} to {self.recipient} ({self.status})"

@@ -1,0 +1,206 @@
+"""Reads of incidents that the pages and the API share, scoped by the acting user."""
+
+import base64
+import datetime
+import json
+from dataclasses import dataclass
+
+from django.db.models import Prefetch, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from incidents.models import Attachment, Incident, IncidentEvent, SlaClock, ThreadEntry
+from portal.models import User
+
+
+def incidents_for_user(user: User) -> QuerySet[Incident]:
+    incidents = Incident.objects.select_related(
+        "organization", "contract__tier", "assignee", "product"
+    )
+    if not user.is_authenticated or not user.is_active:
+        return incidents.none()
+    if user.is_provider_staff:
+        return incidents
+    membership = getattr(user, "membership", None)
+    if membership is None:
+        return incidents.none()
+    return incidents.filter(organization_id=membership.organization_id)
+
+
+def incident_for_user(user: User, pk) -> Incident:
+    try:
+        return incidents_for_user(user).select_related("filed_by", "contract__calendar").get(pk=pk)
+    except (Incident.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such incident.") from None
+
+
+def entries_for_user(user: User, incident: Incident) -> QuerySet[ThreadEntry]:
+    entries = (
+        ThreadEntry.objects.filter(organization_id=incident.organization_id, incident=incident)
+        .select_related("author")
+        .prefetch_related(Prefetch("attachments", queryset=Attachment.objects.order_by("id")))
+    )
+    if not user.is_provider_staff:
+        entries = entries.exclude(kind="note")
+    return entries.order_by("created_at", "id")
+
+
+def events_for_user(user: User, incident: Incident) -> QuerySet[IncidentEvent]:
+    events = IncidentEvent.objects.filter(
+        organization_id=incident.organization_id, incident=incident
+    ).select_related("actor")
+    if not user.is_provider_staff:
+        events = events.exclude(internal=True).exclude(kind="replied", data__internal=True)
+    return events.order_by("at", "id")
+
+
+def attachments_for_user(user: User, incident: Incident) -> QuerySet[Attachment]:
+    return Attachment.objects.filter(
+        organization_id=incident.organization_id, incident=incident
+    ).select_related("uploaded_by")
+
+
+def attachment_for_user(user: User, incident: Incident, pk) -> Attachment:
+    try:
+        return attachments_for_user(user, incident).get(pk=pk)
+    except (Attachment.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such file.") from None
+
+
+# -- SLA state in words -------------------------------------------------------------------
+
+
+def _span(delta: datetime.timedelta) -> str:
+    minutes = int(abs(delta.total_seconds()) // 60)
+    days, rest = divmod(minutes, 1440)
+    hours, mins = divmod(rest, 60)
+    if days:
+        return f"{days} d {hours} h"
+    if hours:
+        return f"{hours} h {mins} min"
+    return f"{mins} min"
+
+
+@dataclass(frozen=True)
+class ClockState:
+    metric: str
+    state: str  # running, at_risk, breached, met, missed, paused
+    text: str
+    clock: SlaClock
+
+
+def clock_state(clock: SlaClock, now: datetime.datetime | None = None) -> ClockState:
+    now = now or timezone.now()
+    if clock.stopped_at is not None:
+        if clock.met:
+            return ClockState(clock.metric, "met", "met", clock)
+        return ClockState(clock.metric, "missed", "breached", clock)
+    if clock.paused_at is not None:
+        return ClockState(clock.metric, "paused", "paused, waiting on customer", clock)
+    if clock.breached_at is not None or (clock.due_at and clock.due_at <= now):
+        return ClockState(
+            clock.metric, "breached", f"breached {_span(now - clock.due_at)} ago", clock
+        )
+    state = "at_risk" if clock.warn_at and clock.warn_at <= now else "running"
+    return ClockState(clock.metric, state, f"due in {_span(clock.due_at - now)}", clock)
+
+
+def sla_states(incident: Incident, now=None) -> list[ClockState]:
+    return [clock_state(c, now) for c in incident.clocks.all()]
+
+
+# -- the list: filters, sorting and keyset pagination -------------------------------------
+
+SORTS = {
+    "newest": ("-received_at", "-id"),
+    "oldest": ("received_at", "id"),
+    "severity": ("severity", "-received_at", "-id"),
+}
+
+
+def encode_cursor(values: list) -> str:
+    raw = json.dumps([v.isoformat() if isinstance(v, datetime.datetime) else v for v in values])
+    return base64.urlsafe_b64encode(raw.encode()).decode()
+
+
+def decode_cursor(cursor: str, sort: str) -> list | None:
+    try:
+        values = json.loads(base64.urlsafe_b64decode(cursor.encode()).decode())
+        fields = SORTS[sort]
+        if len(values) != len(fields):
+            return None
+        return [
+            datetime.datetime.fromisoformat(v) if f.lstrip("-") == "received_at" else int(v)
+            for f, v in zip(fields, values, strict=True)
+        ]
+    except (ValueError, TypeError, KeyError, json.JSONDecodeError):
+        return None
+
+
+def _after(sort: str, values: list) -> Q:
+    """Rows after the cursor in the sort order (a lexicographic keyset condition)."""
+    fields = SORTS[sort]
+    condition = Q()
+    for i, field in enumerate(fields):
+        name = field.lstrip("-")
+        op = "lt" if field.startswith("-") else "gt"
+        step = Q(**{f"{name}__{op}": values[i]})
+        for prev_field, prev_value in zip(fields[:i], values[:i], strict=True):
+            step &= Q(**{prev_field.lstrip("-"): prev_value})
+        condition |= step
+    return condition
+
+
+def filter_incidents(
+    queryset: QuerySet[Incident],
+    *,
+    status: str = "",
+    severity: str = "",
+    kind: str = "",
+    q: str = "",
+    organization: str = "",
+    assignee: User | None = None,
+) -> QuerySet[Incident]:
+    if status == "open":
+        queryset = queryset.exclude(status__in=["resolved", "closed"])
+    elif status:
+        queryset = queryset.filter(status=status)
+    if severity:
+        queryset = queryset.filter(severity=severity)
+    if kind:
+        queryset = queryset.filter(kind=kind)
+    if organization:
+        queryset = queryset.filter(organization_id=organization)
+    if assignee is not None:
+        queryset = queryset.filter(assignee=assignee)
+    if q:
+        text = Q(title__icontains=q) | Q(description__icontains=q) | Q(number__icontains=q)
+        queryset = queryset.filter(text)
+    return queryset
+
+
+@dataclass
+class IncidentPage:
+    rows: list[Incident]
+    next_cursor: str | None
+    sort: str
+
+
+def incident_page(
+    queryset: QuerySet[Incident], *, sort: str = "newest", cursor: str = "", size: int = 25
+) -> IncidentPage:
+    sort = sort if sort in SORTS else "newest"
+    queryset = queryset.order_by(*SORTS[sort]).prefetch_related(
+        Prefetch("clocks", queryset=SlaClock.objects.order_by("metric"))
+    )
+    if cursor:
+        values = decode_cursor(cursor, sort)
+        if values is not None:
+            queryset = queryset.filter(_after(sort, values))
+    rows = list(queryset[: size + 1])
+    next_cursor = None
+    if len(rows) > size:
+        rows = rows[:size]
+        last = rows[-1]
+        next_cursor = encode_cursor([getattr(last, f.lstrip("-")) for f in SORTS[sort]])
+    return IncidentPage(rows, next_cursor, sort)

@@ -1,0 +1,19 @@
+from django.urls import path
+
+from incidents import views
+
+urlpatterns = [
+    path("", views.incident_list, name="incident_list"),
+    path("new/", views.incident_new, name="incident_new"),
+    path("new/promise/", views.incident_promise, name="incident_promise"),
+    path("<int:incident_id>/", views.incident_detail, name="incident_detail"),
+    path("<int:incident_id>/reply/", views.incident_reply, name="incident_reply"),
+    path("<int:incident_id>/status/", views.incident_status, name="incident_status"),
+    path("<int:incident_id>/update/", views.incident_update, name="incident_update"),
+    path("<int:incident_id>/files/", views.attachment_upload, name="attachment_upload"),
+    path(
+        "<int:incident_id>/files/<int:attachment_id>/",
+        views.attachment_download,
+        name="attachment_download",
+    ),
+]
