@@ -1,0 +1,161 @@
+"""Attachments and malware samples: size limit, storage names, who downloads what."""
+
+import hashlib
+import io
+import os
+
+import pytest
+import pyzipper
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from incidents.models import Attachment, Incident
+from incidents.services import incident_file
+
+pytestmark = pytest.mark.django_db
+
+EICAR = rb"X5O!P%@AP[4\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*"
+
+
+@pytest.fixture
+def incident(ours):
+    return incident_file(actor=ours.admin, title="Strange file", description="d", severity=2)
+
+
+def upload(api, user, incident, name, content, sample=False):
+    return api(user).post(
+        f"/api/v1/incidents/{incident.pk}/attachments/",
+        {"file": SimpleUploadedFile(name, content), "sample": "true" if sample else "false"},
+        format="multipart",
+    )
+
+
+def test_file_is_stored_under_a_generated_name_and_downloaded_as_attachment(
+    api, ours, incident, settings
+):
+    response = upload(api, ours.member, incident, "../../etc/passwd.html", b"<script>1</script>")
+    assert response.status_code == 201
+    body = response.json()
+    assert body["name"] == "passwd.html"
+    assert body["sha256"] == hashlib.sha256(b"<script>1</script>").hexdigest()
+    stored = Attachment.objects.get(pk=body["id"])
+    assert "passwd" not in stored.stored_name
+    assert os.listdir(os.path.join(settings.MEDIA_ROOT, "attachments")) == [stored.stored_name]
+
+    download = api(ours.admin).get(body["download_url"])
+    assert download.status_code == 200
+    assert download["Content-Disposition"].startswith("attachment;")
+    assert 'filename="passwd.html"' in download["Content-Disposition"]
+    assert download["X-Content-Type-Options"] == "nosniff"
+    assert download["Content-Type"] == "application/octet-stream"
+    assert b"".join(download.streaming_content) == b"<script>1</script>"
+
+
+def test_file_over_the_limit_is_refused_naming_the_limit(api, ours, incident, settings):
+    settings.PORTAL_MAX_UPLOAD_BYTES = 1024
+    response = upload(api, ours.member, incident, "big.log", b"x" * 2048)
+    assert response.status_code == 400
+    message = response.json()["file"][0]
+    assert "big.log" in message
+    assert "limited to 1 KB" in message
+    assert not Attachment.objects.exists()
+    root = os.path.join(settings.MEDIA_ROOT, "attachments")
+    assert not os.path.exists(root) or os.listdir(root) == []
+
+
+def test_default_limit_is_25_megabytes(settings):
+    assert settings.PORTAL_MAX_UPLOAD_BYTES == 25 * 1024 * 1024
+
+
+def test_malware_sample_round_trip(api, ours, staff, incident, settings):
+    response = upload(api, ours.member, incident, "dropper.exe", EICAR, sample=True)
+    assert response.status_code == 201
+    body = response.json()
+    assert body["sample"] is True
+    assert body["sha256"] == hashlib.sha256(EICAR).hexdigest()
+    assert body["size"] == len(EICAR)
+    assert body["download_url"].endswith(f"/attachments/{body['id']}/download/")
+
+    # Never stored as itself: the only file on disk is an encrypted zip.
+    stored = Attachment.objects.get(pk=body["id"])
+    raw = open(os.path.join(settings.MEDIA_ROOT, "attachments", stored.stored_name), "rb").read()
+    assert EICAR not in raw
+    assert raw.startswith(b"PK")
+
+    # The customer sees name, size and hash, but cannot download it.
+    listed = api(ours.member).get(f"/api/v1/incidents/{incident.pk}/attachments/").json()
+    assert listed["results"][0]["name"] == "dropper.exe"
+    assert api(ours.member).get(body["download_url"]).status_code == 403
+    assert api(ours.admin).get(body["download_url"]).status_code == 403
+
+    # Staff get the zip, which opens with the password "infected".
+    download = api(staff["engineer"]).get(body["download_url"])
+    assert download.status_code == 200
+    assert download["Content-Type"] == "application/zip"
+    assert 'filename="dropper.exe.zip"' in download["Content-Disposition"]
+    archive = pyzipper.AESZipFile(io.BytesIO(b"".join(download.streaming_content)))
+    assert archive.namelist() == ["dropper.exe"]
+    with pytest.raises(RuntimeError):
+        archive.read("dropper.exe")  # no password: refused
+    archive.setpassword(b"infected")
+    assert archive.read("dropper.exe") == EICAR
+
+
+def test_sample_page_shows_hash_but_no_download_link_to_customers(client, ours, staff, incident):
+    from incidents.services import attachment_add
+
+    attachment = attachment_add(
+        incident=incident,
+        actor=ours.member,
+        upload=SimpleUploadedFile("worm.bin", b"MZ..."),
+        sample=True,
+    )
+    link = f"/incidents/{incident.pk}/files/{attachment.pk}/"
+    client.force_login(ours.member)
+    page = client.get(f"/incidents/{incident.pk}/").content.decode()
+    assert "worm.bin" in page
+    assert attachment.sha256 in page
+    assert link not in page
+    assert client.get(link).status_code == 403
+    client.force_login(staff["engineer"])
+    assert link in client.get(f"/incidents/{incident.pk}/").content.decode()
+    assert client.get(link).status_code == 200
+
+
+def test_files_at_filing_are_kept_with_the_incident(client, ours):
+    client.force_login(ours.admin)
+    response = client.post(
+        "/incidents/new/",
+        {
+            "title": "Crash dump attached",
+            "description": "See file",
+            "severity": "3",
+            "kind": "problem",
+            "file": SimpleUploadedFile("dump.txt", b"stack"),
+        },
+    )
+    assert response.status_code == 302
+    incident = Incident.objects.get(title="Crash dump attached")
+    assert [a.original_name for a in incident.attachments.all()] == ["dump.txt"]
+
+
+def test_refused_filing_keeps_no_file(client, settings):
+    from portal.models import MemberRole
+    from tests.factories import MembershipFactory
+
+    admin = MembershipFactory(role=MemberRole.ADMIN).user  # organisation without a contract
+    client.force_login(admin)
+    response = client.post(
+        "/incidents/new/",
+        {
+            "title": "No contract",
+            "description": "d",
+            "severity": "3",
+            "kind": "problem",
+            "file": SimpleUploadedFile("x.txt", b"data"),
+        },
+    )
+    assert response.status_code == 409
+    assert "has no support contract" in response.content.decode()
+    assert not Attachment.objects.exists()
+    root = os.path.join(settings.MEDIA_ROOT, "attachments")
+    assert not os.path.exists(root) or os.listdir(root) == []

@@ -1,0 +1,131 @@
+"""The incident lists: filters, search, sorting, keyset pages, SLA words, query counts."""
+
+import datetime
+
+import pytest
+import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from incidents.models import Incident
+from incidents.services import incident_file, incident_reply
+
+pytestmark = pytest.mark.django_db
+
+
+def file(tenant, title="Incident", severity=2, **extra):
+    return incident_file(
+        actor=tenant.admin,
+        title=title,
+        description=extra.pop("description", "d"),
+        severity=severity,
+        **extra,
+    )
+
+
+def count(client, url) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(queries)
+
+
+@pytest.mark.parametrize("url", ["/incidents/", "/api/v1/incidents/"])
+def test_customer_incident_lists_do_not_grow_with_rows(client, ours, staff, url):
+    client.force_login(ours.member)
+    for i in range(3):
+        incident = file(ours, f"First {i}")
+        incident_reply(incident=incident, author=staff["engineer"], body="on it")
+    few = count(client, url)
+    for i in range(12):
+        file(ours, f"More {i}", severity=1 + i % 4)
+    assert count(client, url) == few
+
+
+@pytest.mark.parametrize("url", ["/incidents/", "/api/v1/incidents/"])
+def test_staff_incident_lists_do_not_grow_with_rows(client, ours, theirs, staff, url):
+    client.force_login(staff["engineer"])
+    file(ours)
+    few = count(client, url)
+    for i in range(6):
+        file(ours, f"Ours {i}")
+        file(theirs, f"Theirs {i}")
+    assert count(client, url) == few
+
+
+@pytest.mark.parametrize("suffix", ["replies/", "events/", "attachments/"])
+def test_incident_sublists_do_not_grow_with_rows(client, ours, staff, suffix):
+    incident = file(ours)
+    client.force_login(ours.admin)
+    url = f"/api/v1/incidents/{incident.pk}/{suffix}"
+    few = count(client, url)
+    for i in range(5):
+        incident_reply(incident=incident, author=staff["engineer"], body=f"r{i}")
+        incident_reply(incident=incident, author=ours.admin, body=f"c{i}")
+    assert count(client, url) == few
+
+
+def test_filters_and_search(client, ours):
+    file(ours, "Database crash", severity=1, description="postgres died")
+    file(ours, "Question about licences", severity=4, kind="question")
+    client.force_login(ours.member)
+
+    def titles(query):
+        response = client.get(f"/api/v1/incidents/{query}")
+        return sorted(row["title"] for row in response.json()["results"])
+
+    assert titles("?severity=1") == ["Database crash"]
+    assert titles("?q=postgres") == ["Database crash"]
+    assert titles("?status=new") == ["Database crash", "Question about licences"]
+    assert titles("?status=closed") == []
+    page = client.get("/incidents/?kind=question").content.decode()
+    assert "Question about licences" in page
+    assert "Database crash" not in page
+
+
+def test_keyset_pages_walk_every_row_once(client, ours):
+    with time_machine.travel(timezone.now() - datetime.timedelta(days=1)) as traveller:
+        for i in range(30):
+            file(ours, f"Row {i:02d}", severity=1 + i % 4)
+            traveller.shift(datetime.timedelta(minutes=1))
+    client.force_login(ours.member)
+    for sort in ("newest", "oldest", "severity"):
+        seen = []
+        url = f"/incidents/?sort={sort}"
+        while url:
+            response = client.get(url)
+            rows = response.context["rows"]
+            seen += [incident.pk for incident, _ in rows]
+            cursor = response.context["page"].next_cursor
+            url = f"/incidents/?sort={sort}&cursor={cursor}" if cursor else None
+        expected = Incident.objects.order_by(
+            *{
+                "newest": ["-received_at", "-id"],
+                "oldest": ["received_at", "id"],
+                "severity": ["severity", "-received_at", "-id"],
+            }[sort]
+        ).values_list("pk", flat=True)
+        assert seen == list(expected), sort
+
+
+def test_sla_state_in_words(client, ours, staff):
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        due_soon = file(ours, "Sev 1", severity=1)  # 30 min, calendar
+        met = file(ours, "Answered", severity=1)
+        incident_reply(incident=met, author=staff["engineer"], body="Here is the answer")
+    client.force_login(ours.member)
+    with time_machine.travel(start + datetime.timedelta(minutes=10), tick=False):
+        page = client.get("/incidents/").content.decode()
+        assert "due in 20 min" in page
+        assert ">met<" in page
+    with time_machine.travel(start + datetime.timedelta(hours=2, minutes=5), tick=False):
+        page = client.get(f"/incidents/{due_soon.pk}/").content.decode()
+        assert "breached 1 h 35 min ago" in page
+
+
+def test_unknown_cursor_is_ignored_not_an_error(client, ours):
+    file(ours)
+    client.force_login(ours.member)
+    assert client.get("/incidents/?cursor=garbage&sort=nonsense").status_code == 200

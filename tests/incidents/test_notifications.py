@@ -1,0 +1,135 @@
+"""Notification e-mails through the outbox: who is told, headers, exactly-once rows, retries."""
+
+import datetime
+
+import pytest
+import time_machine
+from django.core import mail
+from django.utils import timezone
+
+from incidents.models import Notification, OutboxStatus
+from incidents.notifications import notify
+from incidents.outbox import MAX_ATTEMPTS, outbox_send
+from incidents.services import (
+    incident_assign,
+    incident_change_status,
+    incident_file,
+    incident_reply,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def incident(ours, staff, django_capture_on_commit_callbacks):
+    ours.contract.tam = staff["tam"]
+    ours.contract.save(update_fields=["tam"])
+    with django_capture_on_commit_callbacks(execute=True):
+        incident = incident_file(actor=ours.member, title="VPN down", description="d", severity=2)
+    return incident
+
+
+def sent(kind):
+    return sorted(m.to[0] for m in mail.outbox if m.extra_headers.get("X-Portal-Event") == kind)
+
+
+def test_filing_tells_the_customer_admins_and_the_tam(incident, ours, staff):
+    assert sent("filed") == sorted([ours.admin.email, staff["tam"].email])
+    message = next(m for m in mail.outbox if m.to == [ours.admin.email])
+    assert message.extra_headers["X-Portal-Incident"] == incident.number
+    assert incident.number in message.subject
+    assert f"/incidents/{incident.pk}/" in message.body
+
+
+def test_public_staff_reply_tells_the_customer_side(
+    incident, ours, staff, django_capture_on_commit_callbacks
+):
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        incident_reply(incident=incident, author=staff["engineer"], body="Restart the gateway")
+    assert sent("replied") == sorted([ours.admin.email, ours.member.email])
+    assert "Restart the gateway" in mail.outbox[0].body
+
+
+def test_internal_note_tells_nobody(incident, staff, django_capture_on_commit_callbacks):
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        incident_reply(incident=incident, author=staff["engineer"], body="secret", internal=True)
+    assert mail.outbox == []
+    assert not Notification.objects.filter(event_kind="replied").exists()
+
+
+def test_customer_reply_tells_the_assignee(
+    incident, ours, staff, django_capture_on_commit_callbacks
+):
+    incident_assign(incident=incident, actor=staff["admin"], assignee=staff["engineer"])
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        incident_reply(incident=incident, author=ours.member, body="Still down")
+    assert sent("replied") == [staff["engineer"].email]
+
+
+def test_status_change_tells_both_sides(incident, ours, staff, django_capture_on_commit_callbacks):
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        incident_change_status(incident=incident, actor=staff["engineer"], status="resolved")
+    assert sent("status_changed") == sorted(
+        [ours.admin.email, ours.member.email, staff["tam"].email]
+    )
+
+
+def test_a_second_notification_for_the_same_event_and_recipient_is_impossible(incident, ours):
+    event = incident.events.get(kind="filed")
+    before = Notification.objects.filter(event=event).count()
+    notify(event, [ours.admin])
+    notify(event, [ours.admin])
+    assert Notification.objects.filter(event=event).count() == before
+    assert Notification.objects.filter(event=event, recipient=ours.admin.email).count() == 1
+
+
+def test_sending_twice_sends_each_row_once(incident):
+    mail.outbox.clear()
+    Notification.objects.update(status=OutboxStatus.PENDING, sent_at=None)
+    first = outbox_send()
+    assert first == Notification.objects.count()
+    assert outbox_send() == 0
+    assert len(mail.outbox) == first
+
+
+def test_a_row_claimed_by_another_worker_is_not_sent(incident):
+    mail.outbox.clear()
+    Notification.objects.update(status=OutboxStatus.SENDING, claimed_at=timezone.now())
+    assert outbox_send() == 0
+    assert mail.outbox == []
+
+
+def test_failures_are_retried_with_backoff_then_given_up(incident, settings):
+    Notification.objects.update(status=OutboxStatus.PENDING, attempts=0)
+    settings.EMAIL_BACKEND = "tests.incidents.failing_backend.EmailBackend"
+    row = Notification.objects.first()
+    Notification.objects.exclude(pk=row.pk).delete()
+    now = timezone.now()
+    for attempt in range(1, MAX_ATTEMPTS + 1):
+        with time_machine.travel(now + datetime.timedelta(days=attempt), tick=False):
+            assert outbox_send() == 0
+        row.refresh_from_db()
+        assert row.attempts == attempt
+        assert "SMTP server said no" in row.last_error
+    assert row.status == OutboxStatus.FAILED
+    with time_machine.travel(now + datetime.timedelta(days=99), tick=False):
+        assert outbox_send() == 0
+    row.refresh_from_db()
+    assert row.attempts == MAX_ATTEMPTS
+
+
+def test_retry_waits_for_its_backoff(incident, settings):
+    Notification.objects.update(status=OutboxStatus.PENDING, attempts=0)
+    settings.EMAIL_BACKEND = "tests.incidents.failing_backend.EmailBackend"
+    Notification.objects.exclude(pk=Notification.objects.first().pk).delete()
+    outbox_send()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    mail.outbox.clear()
+    assert outbox_send() == 0  # not due yet
+    with time_machine.travel(timezone.now() + datetime.timedelta(minutes=5)):
+        assert outbox_send() == 1
+    assert Notification.objects.get().status == OutboxStatus.SENT
