@@ -3,6 +3,7 @@
 import hashlib
 import io
 import os
+from pathlib import Path
 
 import pytest
 import pyzipper
@@ -77,7 +78,7 @@ def test_malware_sample_round_trip(api, ours, staff, incident, settings):
 
     # Never stored as itself: the only file on disk is an encrypted zip.
     stored = Attachment.objects.get(pk=body["id"])
-    raw = open(os.path.join(settings.MEDIA_ROOT, "attachments", stored.stored_name), "rb").read()
+    raw = Path(settings.MEDIA_ROOT, "attachments", stored.stored_name).read_bytes()
     assert EICAR not in raw
     assert raw.startswith(b"PK")
 
