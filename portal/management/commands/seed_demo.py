@@ -11,9 +11,17 @@ from django.utils import timezone
 
 from contracts.models import BusinessCalendar, Contract, Tier
 from contracts.services import contract_create
+from incidents.models import Incident, Product
+from incidents.services import incident_file, incident_reply
 from portal.models import MemberRole, Membership, Organization, StaffRole, User
 
 DEMO_PASSWORD = "demo-portal"
+
+PRODUCTS = [
+    ("Endpoint Security for Business", "Kaspersky"),
+    ("Security for Mail Server", "Kaspersky"),
+    ("Apex One", "Trend Micro"),
+]
 
 STAFF = [
     ("admin@provider.example", "Ada Admin", StaffRole.ADMIN),
@@ -95,12 +103,42 @@ class Command(BaseCommand):
                 Membership.objects.get_or_create(
                     user=user, defaults={"organization": organization, "role": role}
                 )
+        for name, vendor in PRODUCTS:
+            Product.objects.get_or_create(name=name, defaults={"vendor": vendor})
+        self._incidents(users)
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         for email, _, role in STAFF:
             self.stdout.write(f"  {email:<28} provider {role}")
         for org_name, _, tier_code, _, _, contacts in CUSTOMERS:
             for email, _, role in contacts:
                 self.stdout.write(f"  {email:<28} {role} of {org_name} ({tier_code})")
+
+    def _incidents(self, users) -> None:
+        if Incident.objects.exists():
+            return
+        acme = User.objects.get(email="admin@acme.example")
+        engineer = users["engineer@provider.example"]
+        endpoint = Product.objects.get(name="Endpoint Security for Business")
+        first = incident_file(
+            actor=acme,
+            title="Scans stop on file servers after the last update",
+            description="Since this morning the on-demand scans on our file servers stop at 12%.",
+            severity=2,
+            product=endpoint,
+        )
+        incident_reply(
+            incident=first,
+            author=engineer,
+            body="Thank you. Please send the trace logs from one file server.",
+        )
+        incident_file(
+            actor=acme,
+            title="How do we exclude the backup folder?",
+            description="Which policy setting excludes D:\\Backup from real-time protection?",
+            severity=4,
+            kind="question",
+            product=endpoint,
+        )
 
     def _user(self, email: str, name: str, staff_role: str = "", superuser: bool = False) -> User:
         user = User.objects.filter(email=email).first()
