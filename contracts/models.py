@@ -149,6 +149,14 @@ class Tier(models.Model):
     free_updates_months = models.PositiveIntegerField(
         null=True, blank=True, help_text="Pattern and engine updates free after purchase."
     )
+    warn_at_percent = models.PositiveSmallIntegerField(
+        default=75,
+        validators=[MinValueValidator(1), MaxValueValidator(99)],
+        help_text="Warn when this share of a target has elapsed.",
+    )
+    notify_customer_on_sla = models.BooleanField(
+        default=False, help_text="Tell the customer's admins about SLA warnings and breaches."
+    )
 
     class Meta:
         ordering = ["name"]

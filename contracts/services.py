@@ -176,6 +176,8 @@ TIER_FIELDS = (
     "malware_sample_processing",
     "malware_alerts",
     "free_updates_months",
+    "warn_at_percent",
+    "notify_customer_on_sla",
 )
 
 

@@ -12,8 +12,6 @@ from contracts.models import ClockKind, Contract, Metric
 from contracts.sla import plan_clock, work_calendar
 from incidents.models import Incident, IncidentEvent, SlaClock
 
-WARN_SHARE = 0.75  # a warning at 75 % of the target
-
 
 def _add(contract: Contract, clock: str, start, amount: datetime.timedelta):
     if clock == ClockKind.BUSINESS:
@@ -34,7 +32,8 @@ def deadlines(contract: Contract, clock: SlaClock) -> tuple[datetime.datetime, d
     paused = datetime.timedelta(seconds=clock.paused_seconds)
     target = datetime.timedelta(minutes=clock.target_minutes)
     due = _add(contract, clock.clock, clock.started_at, target + paused)
-    warn = _add(contract, clock.clock, clock.started_at, target * WARN_SHARE + paused)
+    share = contract.tier.warn_at_percent / 100
+    warn = _add(contract, clock.clock, clock.started_at, target * share + paused)
     return due, warn
 
 

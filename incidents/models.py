@@ -177,6 +177,10 @@ class SlaClock(models.Model):
     stopped_at = models.DateTimeField(null=True, blank=True)
     breached_at = models.DateTimeField(null=True, blank=True)
     warned_at = models.DateTimeField(null=True, blank=True)
+    sweep_after = models.DateTimeField(
+        null=True, blank=True, help_text="Set when handling failed: retried after this."
+    )
+    sweep_error = models.TextField(blank=True)
 
     class Meta:
         ordering = ["metric"]
@@ -250,8 +254,9 @@ class Notification(models.Model):
     event = models.ForeignKey(IncidentEvent, on_delete=models.CASCADE, related_name="+")
     event_kind = models.CharField(max_length=30)
     recipient = models.EmailField()
-    subject = models.CharField(max_length=255)
-    body = models.TextField()
+    # Rendered by the sender from the event, so recording one is a few ids, not a template.
+    subject = models.CharField(max_length=255, blank=True)
+    body = models.TextField(blank=True)
     status = models.CharField(
         max_length=10, choices=OutboxStatus.choices, default=OutboxStatus.PENDING
     )

@@ -1,7 +1,8 @@
-"""Writing notifications into the outbox. Sending is the outbox task's job.
+"""Writing notifications into the outbox, and rendering them when they are sent.
 
 A row per (event, recipient): the unique key makes a second copy impossible, so
-a retried transaction or a second worker can never send the same e-mail twice.
+a retried transaction or a second worker can never queue the same e-mail twice.
+Rows hold ids only; the sender renders subject and body from the event.
 """
 
 from django.conf import settings
@@ -9,7 +10,7 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from incidents.models import IncidentEvent, Notification
+from incidents.models import IncidentEvent, Notification, ThreadEntry
 
 EVENT_TITLES = {
     "filed": "New incident",
@@ -22,50 +23,70 @@ EVENT_TITLES = {
 }
 
 
-def notify(event: IncidentEvent, recipients, *, actor=None, body: str | None = None) -> int:
-    """Queue one e-mail per recipient (never to the actor); sent after commit."""
-    incident = event.incident
+def recipient_emails(recipients, actor=None) -> list[str]:
     emails = []
     for person in recipients:
         if person is None or not person.is_active or person == actor:
             continue
         if person.email not in emails:
             emails.append(person.email)
+    return emails
+
+
+def outbox_rows(event: IncidentEvent, emails: list[str], now) -> list[Notification]:
+    return [
+        Notification(
+            organization_id=event.organization_id,
+            incident_id=event.incident_id,
+            event=event,
+            event_kind=event.kind,
+            recipient=email,
+            next_attempt_at=now,
+        )
+        for email in emails
+    ]
+
+
+def notify(event: IncidentEvent, recipients, *, actor=None) -> int:
+    """Queue one e-mail per recipient (never to the actor); sent after commit."""
+    emails = recipient_emails(recipients, actor)
     if not emails:
         return 0
+    Notification.objects.bulk_create(
+        outbox_rows(event, emails, timezone.now()), ignore_conflicts=True
+    )
+    transaction.on_commit(enqueue_sending)
+    return len(emails)
+
+
+def enqueue_sending() -> None:
+    from incidents.tasks import send_outbox
+
+    send_outbox.delay()
+
+
+def render(row: Notification) -> tuple[str, str]:
+    """(subject, body) of an outbox row, from its event."""
+    event = row.event
+    incident = row.incident
     title = EVENT_TITLES.get(event.kind, event.kind.replace("_", " ").capitalize())
+    message = None
+    if event.kind == "replied" and event.data.get("entry"):
+        message = (
+            ThreadEntry.objects.filter(pk=event.data["entry"])
+            .values_list("body", flat=True)
+            .first()
+        )
     subject = f"[{incident.number}] {title}: {incident.title}"[:255]
-    text = render_to_string(
+    body = render_to_string(
         "incidents/email/notification.txt",
         {
             "incident": incident,
             "event": event,
             "title": title,
-            "message": body,
-            "actor": actor,
+            "message": message,
+            "actor": event.actor,
             "url": f"{settings.PORTAL_BASE_URL.rstrip('/')}/incidents/{incident.pk}/",
         },
     )
-    now = timezone.now()
-    rows = [
-        Notification(
-            organization_id=incident.organization_id,
-            incident=incident,
-            event=event,
-            event_kind=event.kind,
-            recipient=email,
-            subject=subject,
-            body=text,
-            next_attempt_at=now,
-        )
-        for email in emails
-    ]
-    Notification.objects.bulk_create(rows, ignore_conflicts=True)
-    transaction.on_commit(_enqueue_sending)
-    return len(rows)
-
-
-def _enqueue_sending() -> None:
-    from incidents.tasks import send_outbox
-
-    send_outbox.delay()
+    return subject, body

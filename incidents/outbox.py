@@ -14,10 +14,12 @@ from django.core.mail import EmailMessage
 from django.utils import timezone
 
 from incidents.models import Notification, OutboxStatus
+from incidents.notifications import render
 
 logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 8
+MESSAGE_ID_DOMAIN = "support-portal"
 CLAIM_TIMEOUT = datetime.timedelta(minutes=10)
 
 
@@ -41,16 +43,19 @@ def outbox_send(batch: int = 100) -> int:
         )
         if not claimed:
             continue  # another worker has it
-        row = Notification.objects.select_related("incident").get(pk=pk)
+        row = Notification.objects.select_related("incident", "event__actor").get(pk=pk)
         try:
+            subject, body = render(row)
             message = EmailMessage(
-                subject=row.subject,
-                body=row.body,
+                subject=subject,
+                body=body,
                 from_email=settings.DEFAULT_FROM_EMAIL,
                 to=[row.recipient],
                 headers={
                     "X-Portal-Incident": row.incident.number,
                     "X-Portal-Event": row.event_kind,
+                    # Stable per row: a copy resent after a crash is recognisably the same.
+                    "Message-ID": f"<notification-{row.pk}@{MESSAGE_ID_DOMAIN}>",
                 },
             )
             message.send()
@@ -73,7 +78,11 @@ def outbox_send(batch: int = 100) -> int:
             )
             continue
         Notification.objects.filter(pk=pk).update(
-            status=OutboxStatus.SENT, sent_at=timezone.now(), attempts=row.attempts + 1
+            status=OutboxStatus.SENT,
+            sent_at=timezone.now(),
+            attempts=row.attempts + 1,
+            subject=subject,
+            body=body,
         )
         sent += 1
     return sent

@@ -106,8 +106,9 @@ def premium_used(contract: Contract, year_start: datetime.date) -> int:
 
 
 def _use_premium(contract: Contract, day: datetime.date, actor: User) -> datetime.date:
-    # The contract row lock serialises concurrent filings: the quota is exact.
-    Contract.objects.select_for_update().get(pk=contract.pk)
+    # The contract row lock serialises concurrent filings: the quota is exact. (NO KEY
+    # UPDATE: it does not block inserts that merely reference the contract.)
+    Contract.objects.select_for_update(no_key=True).get(pk=contract.pk)
     year_start, year_end = contract.contract_year(day)
     quota = contract.tier.premium_incident_quota
     used = premium_used(contract, year_start)
@@ -315,8 +316,10 @@ def _staff_for(incident: Incident) -> list[User]:
 
 
 def _locked(incident: Incident) -> Incident:
+    # NO KEY UPDATE, so the sweep's event inserts (which only reference the incident)
+    # never wait on a web change that in turn waits on the sweep's clock locks.
     return (
-        Incident.objects.select_for_update(of=("self",))
+        Incident.objects.select_for_update(of=("self",), no_key=True)
         .select_related("contract__tier", "contract__calendar", "organization", "filed_by")
         .get(pk=incident.pk)
     )
@@ -382,7 +385,7 @@ def incident_reply(
                 _attachment_row(incident, author, saved, sample, entry=entry)
             if not internal:
                 recipients = _customer_side(incident) if staff else _staff_for(incident)
-                notify(event, recipients, actor=author, body=body)
+                notify(event, recipients, actor=author)
     except BaseException:
         for saved in stored:
             files.discard(saved.stored_name)

@@ -10,8 +10,22 @@ app = Celery("portal")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
+# Every periodic task of the product, in one place.
+SLA_SWEEP_SECONDS = float(os.environ.get("SLA_SWEEP_SECONDS", "30"))
+OUTBOX_SECONDS = float(os.environ.get("OUTBOX_SECONDS", "30"))
+
 app.conf.beat_schedule = {
+    "sla-sweep": {
+        "task": "incidents.tasks.sweep_sla_clocks",
+        "schedule": SLA_SWEEP_SECONDS,
+        # A sweep that waited longer than its interval is superseded by the next one.
+        "options": {"expires": SLA_SWEEP_SECONDS},
+    },
+    # Retries, and anything queued while no worker ran.
+    "send-outbox": {
+        "task": "incidents.tasks.send_outbox",
+        "schedule": OUTBOX_SECONDS,
+        "options": {"expires": OUTBOX_SECONDS},
+    },
     "portal-heartbeat": {"task": "portal.tasks.heartbeat", "schedule": 60.0},
-    # Retries and anything queued while no worker ran.
-    "incidents-send-outbox": {"task": "incidents.tasks.send_outbox", "schedule": 60.0},
 }

@@ -1,0 +1,179 @@
+"""The SLA sweep with the clock frozen: warnings, breaches, recipients, exactly once."""
+
+import datetime
+
+import pytest
+import time_machine
+from django.core import mail
+from django.utils import timezone
+
+from incidents import sweep as sweep_module
+from incidents.models import IncidentEvent, Notification, SlaClock
+from incidents.outbox import outbox_send
+from incidents.services import (
+    incident_assign,
+    incident_change_status,
+    incident_file,
+    incident_reply,
+)
+from incidents.sweep import sweep
+from portal.models import WorkerHeartbeat
+
+pytestmark = pytest.mark.django_db
+T0 = datetime.datetime(2026, 11, 23, 10, 0, tzinfo=datetime.UTC)
+
+
+@pytest.fixture
+def sev1(ours, staff):
+    """A severity 1 incident on MSA Enterprise: 30 minutes, calendar time, warn at 75 %."""
+    ours.contract.tam = staff["tam"]
+    ours.contract.save(update_fields=["tam"])
+    with time_machine.travel(T0, tick=False):
+        incident = incident_file(actor=ours.member, title="Outage", description="d", severity=1)
+        incident_assign(incident=incident, actor=staff["admin"], assignee=staff["engineer"])
+    Notification.objects.all().delete()
+    return incident
+
+
+def at(minutes):
+    return T0 + datetime.timedelta(minutes=minutes)
+
+
+def kinds(incident):
+    return list(
+        IncidentEvent.objects.filter(incident=incident, kind__startswith="sla_").values_list(
+            "kind", flat=True
+        )
+    )
+
+
+def test_nothing_due_records_nothing(sev1):
+    result = sweep(now=at(10))
+    assert (result.warnings, result.breaches) == (0, 0)
+    assert kinds(sev1) == []
+
+
+def test_warning_at_75_percent_then_breach_at_the_deadline(sev1, staff, ours):
+    clock = SlaClock.objects.get(incident=sev1)
+    assert clock.warn_at == at(22.5)
+    assert clock.due_at == at(30)
+    assert sweep(now=at(23)).warnings == 1
+    assert kinds(sev1) == ["sla_warning"]
+    warned = set(Notification.objects.values_list("recipient", flat=True))
+    assert warned == {staff["engineer"].email, staff["tam"].email}
+
+    result = sweep(now=at(31))
+    assert (result.warnings, result.breaches) == (0, 1)
+    assert kinds(sev1) == ["sla_warning", "sla_breach"]
+    clock.refresh_from_db()
+    assert clock.breached_at == at(31)
+    breach_to = set(
+        Notification.objects.filter(event_kind="sla_breach").values_list("recipient", flat=True)
+    )
+    # Severity 1: the duty manager hears of the breach too; customers only if the tier says so.
+    assert breach_to == {staff["engineer"].email, staff["tam"].email, staff["duty_manager"].email}
+    assert ours.admin.email not in breach_to
+
+
+def test_each_warning_and_breach_is_recorded_once(sev1):
+    for minute in (23, 24, 31, 32, 60):
+        sweep(now=at(minute))
+    assert kinds(sev1) == ["sla_warning", "sla_breach"]
+    count = Notification.objects.count()
+    sweep(now=at(90))
+    assert Notification.objects.count() == count
+
+
+def test_a_clock_past_both_marks_records_the_breach_only(sev1):
+    sweep(now=at(45))
+    assert kinds(sev1) == ["sla_breach"]
+
+
+def test_the_tier_decides_whether_customers_hear(sev1, ours):
+    tier = ours.contract.tier
+    tier.notify_customer_on_sla = True
+    tier.save(update_fields=["notify_customer_on_sla"])
+    sweep(now=at(31))
+    recipients = set(Notification.objects.values_list("recipient", flat=True))
+    assert ours.admin.email in recipients
+
+
+def test_the_warning_share_is_per_tier(ours, staff):
+    tier = ours.contract.tier
+    tier.warn_at_percent = 50
+    tier.save(update_fields=["warn_at_percent"])
+    with time_machine.travel(T0, tick=False):
+        incident = incident_file(actor=ours.member, title="x", description="d", severity=1)
+    assert SlaClock.objects.get(incident=incident).warn_at == at(15)
+
+
+def test_severity_3_breach_does_not_page_the_duty_manager(ours, staff):
+    ours.contract.calendar.always_open = True
+    ours.contract.calendar.save(update_fields=["always_open"])
+    with time_machine.travel(T0, tick=False):
+        incident = incident_file(actor=ours.member, title="x", description="d", severity=3)
+        incident_assign(incident=incident, actor=staff["admin"], assignee=staff["engineer"])
+    Notification.objects.all().delete()
+    sweep(now=at(6 * 60 + 1))
+    recipients = set(
+        Notification.objects.filter(event_kind="sla_breach").values_list("recipient", flat=True)
+    )
+    assert recipients == {staff["engineer"].email}
+
+
+def test_a_met_or_paused_clock_never_breaches(sev1, staff):
+    with time_machine.travel(at(5), tick=False):
+        incident_reply(incident=sev1, author=staff["engineer"], body="answer")
+    sweep(now=at(60))
+    assert kinds(sev1) == []
+
+
+def test_a_resolved_incident_never_breaches_later(sev1, staff):
+    with time_machine.travel(at(10), tick=False):
+        incident_change_status(incident=sev1, actor=staff["engineer"], status="resolved")
+    sweep(now=at(120))
+    assert kinds(sev1) == []
+
+
+def test_breach_emails_carry_the_headers(sev1, staff):
+    sweep(now=at(31))
+    mail.outbox.clear()
+    with time_machine.travel(at(31), tick=False):
+        outbox_send()
+    breach = [m for m in mail.outbox if m.extra_headers["X-Portal-Event"] == "sla_breach"]
+    assert len(breach) == 3
+    assert all(m.extra_headers["X-Portal-Incident"] == sev1.number for m in breach)
+    assert all("SLA breached" in m.subject for m in breach)
+
+
+def test_an_error_on_one_clock_does_not_stop_the_sweep(ours, staff, monkeypatch, caplog):
+    with time_machine.travel(T0, tick=False):
+        bad = incident_file(actor=ours.member, title="bad", description="d", severity=1)
+        good = incident_file(actor=ours.member, title="good", description="d", severity=1)
+    real = sweep_module._recipients
+
+    def explode(clock, kind, duty, admins):
+        if clock.incident_id == bad.pk:
+            raise RuntimeError("template exploded")
+        return real(clock, kind, duty, admins)
+
+    monkeypatch.setattr(sweep_module, "_recipients", explode)
+    result = sweep(now=at(31))
+    assert result.breaches == 1
+    assert result.errors == 1
+    assert kinds(good) == ["sla_breach"]
+    assert kinds(bad) == []
+    pushed = SlaClock.objects.get(incident=bad)
+    assert pushed.sweep_after == at(31) + sweep_module.RETRY_AFTER
+    assert "template exploded" in pushed.sweep_error
+    assert bad.number in caplog.text
+
+    monkeypatch.setattr(sweep_module, "_recipients", real)
+    assert sweep(now=at(32)).breaches == 0  # not before its retry time
+    assert sweep(now=at(37)).breaches == 1
+    assert kinds(bad) == ["sla_breach"]
+
+
+def test_sweep_records_its_heartbeat(sev1):
+    sweep(now=at(1))
+    assert WorkerHeartbeat.objects.get(name="sla_sweep").seen_at <= timezone.now()
