@@ -241,7 +241,6 @@ class IncidentEvent(models.Model):
 
 class OutboxStatus(models.TextChoices):
     PENDING = "pending", "Pending"
-    SENDING = "sending", "Sending"
     SENT = "sent", "Sent"
     FAILED = "failed", "Failed"
 
@@ -262,7 +261,6 @@ class Notification(models.Model):
     )
     attempts = models.PositiveSmallIntegerField(default=0)
     next_attempt_at = models.DateTimeField()
-    claimed_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -1,9 +1,12 @@
-"""Sending the outbox: claim a row (compare-and-set), send it, mark it sent.
+"""Sending the outbox.
 
-A row is claimed by moving it from pending to sending; only the worker whose update
-changed the row sends it. A worker killed mid-send leaves the row in sending; rows
-stuck there longer than the claim timeout are put back (at-least-once to the SMTP
-server is the best any mail sender can do; the unique key keeps it to one row).
+Each row is claimed with SELECT ... FOR UPDATE SKIP LOCKED and sent while the
+claim is held; marking it sent commits the claim. A worker killed at any point
+drops its database connection, so its claim rolls back and the row is simply
+pending again for the next worker: nothing is lost, and nothing is sent twice
+unless the kill lands between the SMTP server accepting a message and the
+commit (no mail sender can close that gap; the stable Message-ID lets mail
+clients fold such a copy).
 """
 
 import datetime
@@ -11,6 +14,7 @@ import logging
 
 from django.conf import settings
 from django.core.mail import EmailMessage
+from django.db import transaction
 from django.utils import timezone
 
 from incidents.models import Notification, OutboxStatus
@@ -20,47 +24,43 @@ logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 8
 MESSAGE_ID_DOMAIN = "support-portal"
-CLAIM_TIMEOUT = datetime.timedelta(minutes=10)
 
 
 def backoff(attempts: int) -> datetime.timedelta:
     return datetime.timedelta(seconds=min(30 * 2 ** (attempts - 1), 6 * 3600))
 
 
-def outbox_send(batch: int = 100) -> int:
-    """Send what is due; returns the number of e-mails sent."""
-    now = timezone.now()
-    Notification.objects.filter(
-        status=OutboxStatus.SENDING, claimed_at__lt=now - CLAIM_TIMEOUT
-    ).update(status=OutboxStatus.PENDING)
-    sent = 0
-    due = Notification.objects.filter(
-        status=OutboxStatus.PENDING, next_attempt_at__lte=now
-    ).order_by("next_attempt_at", "id")
-    for pk in list(due.values_list("pk", flat=True)[:batch]):
-        claimed = Notification.objects.filter(pk=pk, status=OutboxStatus.PENDING).update(
-            status=OutboxStatus.SENDING, claimed_at=timezone.now()
+def _message(row: Notification) -> EmailMessage:
+    subject, body = render(row)
+    return EmailMessage(
+        subject=subject,
+        body=body,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[row.recipient],
+        headers={
+            "X-Portal-Incident": row.incident.number,
+            "X-Portal-Event": row.event_kind,
+            "Message-ID": f"<notification-{row.pk}@{MESSAGE_ID_DOMAIN}>",
+        },
+    )
+
+
+def _send_one(pk: int) -> bool | None:
+    """Send one row if nobody else holds it: True sent, False failed, None skipped."""
+    with transaction.atomic():
+        row = (
+            Notification.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("incident", "event__actor")
+            .filter(pk=pk, status=OutboxStatus.PENDING)
+            .first()
         )
-        if not claimed:
-            continue  # another worker has it
-        row = Notification.objects.select_related("incident", "event__actor").get(pk=pk)
+        if row is None:
+            return None  # sent meanwhile, or another worker holds it
+        attempts = row.attempts + 1
         try:
-            subject, body = render(row)
-            message = EmailMessage(
-                subject=subject,
-                body=body,
-                from_email=settings.DEFAULT_FROM_EMAIL,
-                to=[row.recipient],
-                headers={
-                    "X-Portal-Incident": row.incident.number,
-                    "X-Portal-Event": row.event_kind,
-                    # Stable per row: a copy resent after a crash is recognisably the same.
-                    "Message-ID": f"<notification-{row.pk}@{MESSAGE_ID_DOMAIN}>",
-                },
-            )
+            message = _message(row)
             message.send()
-        except Exception as exc:  # any SMTP or network failure: retry later
-            attempts = row.attempts + 1
+        except Exception as exc:  # any SMTP, network or rendering failure: retry later
             failed = attempts >= MAX_ATTEMPTS
             Notification.objects.filter(pk=pk).update(
                 status=OutboxStatus.FAILED if failed else OutboxStatus.PENDING,
@@ -69,20 +69,34 @@ def outbox_send(batch: int = 100) -> int:
                 last_error=f"{type(exc).__name__}: {exc}"[:2000],
             )
             logger.warning(
-                "Sending %s for incident %s to %s failed (attempt %s): %s",
+                "Sending %s for incident %s to %s failed (attempt %s%s): %s",
                 row.event_kind,
                 row.incident.number,
                 row.recipient,
                 attempts,
+                ", giving up" if failed else "",
                 exc,
             )
-            continue
+            return False
         Notification.objects.filter(pk=pk).update(
             status=OutboxStatus.SENT,
             sent_at=timezone.now(),
-            attempts=row.attempts + 1,
-            subject=subject,
-            body=body,
+            attempts=attempts,
+            subject=message.subject,
+            body=message.body,
+            last_error="",
         )
-        sent += 1
+        return True
+
+
+def outbox_send(batch: int = 200) -> int:
+    """Send what is due; returns the number of e-mails sent."""
+    now = timezone.now()
+    due = Notification.objects.filter(
+        status=OutboxStatus.PENDING, next_attempt_at__lte=now
+    ).order_by("next_attempt_at", "id")
+    sent = 0
+    for pk in list(due.values_list("pk", flat=True)[:batch]):
+        if _send_one(pk):
+            sent += 1
     return sent

@@ -96,11 +96,34 @@ def test_sending_twice_sends_each_row_once(incident):
     assert len(mail.outbox) == first
 
 
-def test_a_row_claimed_by_another_worker_is_not_sent(incident):
+@pytest.mark.django_db(transaction=True)
+def test_a_row_held_by_another_worker_is_skipped_not_sent(ours, staff):
+    import threading
+
+    from django.db import connection, transaction
+
+    incident = incident_file(actor=ours.member, title="x", description="d", severity=2)
+    Notification.objects.update(status=OutboxStatus.PENDING, attempts=0)
     mail.outbox.clear()
-    Notification.objects.update(status=OutboxStatus.SENDING, claimed_at=timezone.now())
-    assert outbox_send() == 0
-    assert mail.outbox == []
+    held, release = threading.Event(), threading.Event()
+
+    def other_worker():
+        with transaction.atomic():
+            list(Notification.objects.select_for_update())
+            held.set()
+            release.wait(10)
+        connection.close()
+
+    thread = threading.Thread(target=other_worker)
+    thread.start()
+    held.wait(10)
+    try:
+        assert outbox_send() == 0
+        assert mail.outbox == []
+    finally:
+        release.set()
+        thread.join()
+    assert outbox_send() == Notification.objects.filter(incident=incident).count()
 
 
 def test_failures_are_retried_with_backoff_then_given_up(incident, settings):
