@@ -64,7 +64,8 @@ def check_exactly_once(incidents, sink):
         assert events[(incident.pk, "sla_breach")] == 1, incident.number
 
     rows = list(Notification.objects.filter(incident__in=incidents))
-    assert rows and all(row.status == OutboxStatus.SENT for row in rows)
+    assert rows
+    assert all(row.status == OutboxStatus.SENT for row in rows)
     received = collections.Counter(m["Message-ID"] for m in sink.snapshot())
     for row in rows:
         message_id = f"<notification-{row.pk}@support-portal>"
