@@ -101,8 +101,11 @@ def clock_state(clock: SlaClock, now: datetime.datetime | None = None) -> ClockS
         return ClockState(
             clock.metric, "breached", f"breached {_span(now - clock.due_at)} ago", clock
         )
-    state = "at_risk" if clock.warn_at and clock.warn_at <= now else "running"
-    return ClockState(clock.metric, state, f"due in {_span(clock.due_at - now)}", clock)
+    if clock.warn_at and clock.warn_at <= now:
+        return ClockState(
+            clock.metric, "at_risk", f"at risk: due in {_span(clock.due_at - now)}", clock
+        )
+    return ClockState(clock.metric, "running", f"due in {_span(clock.due_at - now)}", clock)
 
 
 def sla_states(incident: Incident, now=None) -> list[ClockState]:
@@ -204,3 +207,41 @@ def incident_page(
         last = rows[-1]
         next_cursor = encode_cursor([getattr(last, f.lstrip("-")) for f in SORTS[sort]])
     return IncidentPage(rows, next_cursor, sort)
+
+
+# -- operations: the health of the SLA machinery ------------------------------------------
+
+
+@dataclass(frozen=True)
+class Health:
+    last_sweep: datetime.datetime | None
+    due_next_hour: int
+    overdue_unrecorded: int
+    outbox_backlog: int
+    oldest_unsent: datetime.datetime | None
+    failed: int
+
+
+def sla_health(now: datetime.datetime | None = None) -> Health:
+    from django.db.models import Min
+
+    from incidents.models import Notification
+    from incidents.sweep import HEARTBEAT
+    from portal.models import WorkerHeartbeat
+
+    now = now or timezone.now()
+    running = SlaClock.objects.filter(
+        stopped_at__isnull=True, breached_at__isnull=True, paused_at__isnull=True
+    )
+    pending = Notification.objects.filter(status="pending")
+    beat = WorkerHeartbeat.objects.filter(name=HEARTBEAT).first()
+    return Health(
+        last_sweep=beat.seen_at if beat else None,
+        due_next_hour=running.filter(
+            due_at__gt=now, due_at__lte=now + datetime.timedelta(hours=1)
+        ).count(),
+        overdue_unrecorded=running.filter(due_at__lte=now).count(),
+        outbox_backlog=pending.count(),
+        oldest_unsent=pending.aggregate(oldest=Min("created_at"))["oldest"],
+        failed=Notification.objects.filter(status="failed").count(),
+    )

@@ -48,7 +48,7 @@ def incident_list(request):
         "statuses": Status.choices,
         "kinds": Kind.choices,
     }
-    template = "incidents/_rows.html" if request.htmx else "incidents/incident_list.html"
+    template = "incidents/_live_rows.html" if request.htmx else "incidents/incident_list.html"
     return render(request, template, context)
 
 

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from contracts import views as contract_views
+from incidents import ops_views
 from portal import views
 
 urlpatterns = [
@@ -25,6 +26,9 @@ urlpatterns = [
     path("contracts/", contract_views.contract_list, name="contract_list"),
     path("contracts/<int:contract_id>/", contract_views.contract_detail, name="contract_detail"),
     path("incidents/", include("incidents.urls")),
+    path("operations/sla/", ops_views.health, name="sla_health"),
+    path("operations/outbox/", ops_views.outbox, name="outbox"),
+    path("operations/outbox/retry/", ops_views.outbox_retry, name="outbox_retry"),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("portal.api_urls")),

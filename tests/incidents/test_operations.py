@@ -1,0 +1,82 @@
+"""Provider admins' SLA health and outbox pages, and the live SLA words on staff pages."""
+
+import datetime
+
+import pytest
+import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from incidents.models import Notification, OutboxStatus
+from incidents.services import incident_file
+from incidents.sweep import sweep
+
+pytestmark = pytest.mark.django_db
+
+
+def test_health_page_reports_sweep_due_clocks_and_backlog(client, provider_admin, ours):
+    now = timezone.now()
+    with time_machine.travel(now - datetime.timedelta(minutes=10), tick=False):
+        incident_file(actor=ours.member, title="a", description="d", severity=1)  # due in 20 min
+        incident_file(actor=ours.member, title="b", description="d", severity=2)  # due in 3h50
+    client.force_login(provider_admin)
+    page = client.get("/operations/sla/").content.decode()
+    assert "never" in page
+    assert "no worker with beat is sweeping" in page
+    assert '<dd id="due-next-hour">1</dd>' in page
+    backlog = Notification.objects.filter(status=OutboxStatus.PENDING).count()
+    assert f"{backlog} unsent" in page
+
+    sweep()
+    page = client.get("/operations/sla/").content.decode()
+    assert "sweeping" in page
+    assert "no worker" not in page
+
+
+def test_operations_pages_are_for_provider_admins_only(client, staff, ours):
+    for user in (ours.admin, staff["engineer"]):
+        client.force_login(user)
+        assert client.get("/operations/sla/").status_code == 403
+        assert client.get("/operations/outbox/").status_code == 403
+        assert client.post("/operations/outbox/retry/").status_code == 403
+
+
+def test_outbox_page_shows_failures_and_retries_them(client, provider_admin, ours):
+    incident_file(actor=ours.member, title="a", description="d", severity=2)
+    Notification.objects.update(
+        status=OutboxStatus.FAILED, attempts=8, last_error="SMTPRecipientsRefused: no such user"
+    )
+    client.force_login(provider_admin)
+    page = client.get("/operations/outbox/?status=failed").content.decode()
+    assert "SMTPRecipientsRefused: no such user" in page
+    client.post("/operations/outbox/retry/")
+    assert not Notification.objects.filter(status=OutboxStatus.FAILED).exists()
+
+
+def test_outbox_page_queries_do_not_grow_with_rows(client, provider_admin, ours):
+    client.force_login(provider_admin)
+    incident_file(actor=ours.member, title="a", description="d", severity=2)
+
+    def count():
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get("/operations/outbox/?status=all").status_code == 200
+        return len(queries)
+
+    few = count()
+    for i in range(5):
+        incident_file(actor=ours.member, title=f"more {i}", description="d", severity=2)
+    assert count() == few
+
+
+def test_at_risk_and_breached_words_on_the_staff_list(client, staff, ours):
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        incident_file(actor=ours.member, title="Outage", description="d", severity=1)
+    client.force_login(staff["engineer"])
+    with time_machine.travel(start + datetime.timedelta(minutes=25), tick=False):
+        rows = client.get("/incidents/", HTTP_HX_REQUEST="true").content.decode()
+        assert "at risk: due in 5 min" in rows
+        assert 'hx-trigger="every 30s"' in rows
+    with time_machine.travel(start + datetime.timedelta(minutes=95), tick=False):
+        assert "breached 1 h 5 min ago" in client.get("/incidents/").content.decode()
