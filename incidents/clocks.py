@@ -228,6 +228,10 @@ def retarget(incident: Incident, now, actor=None, *, responded: bool) -> None:
                 started_at=incident.received_at,
             )
             clock.due_at, clock.warn_at = deadlines(incident.contract, clock)
+            waiting = metric == Metric.RESOLUTION and incident.status == "waiting_on_customer"
+            if waiting:
+                # Gained while waiting on the customer: it starts paused, as it would be.
+                clock.paused_at, clock.due_at, clock.warn_at = now, None, None
             clock.save()
             record(
                 incident,
@@ -237,8 +241,10 @@ def retarget(incident: Incident, now, actor=None, *, responded: bool) -> None:
                 metric=metric,
                 clock=plan.clock,
                 target_minutes=plan.target_minutes,
-                due_at=clock.due_at.isoformat(),
+                due_at=clock.due_at.isoformat() if clock.due_at else None,
             )
+            if waiting:
+                record(incident, "clock_paused", now, actor, metric=metric)
         else:
             clock.clock = plan.clock
             clock.target_minutes = plan.target_minutes

