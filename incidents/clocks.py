@@ -119,25 +119,26 @@ def pause_resolution(incident: Incident, now, actor=None) -> None:
             record(incident, "clock_paused", now, actor, metric=clock.metric)
 
 
+def _run_again(incident: Incident, clock: SlaClock, since, now, actor, *, event: str, clear: str):
+    """Credit the clock with the time since `since` (paused, or resolved before a reopening)
+    and run it again, with its deadlines pushed out by that time."""
+    spent = _elapsed(incident.contract, clock.clock, since, now)
+    clock.paused_seconds += int(spent.total_seconds())
+    setattr(clock, clear, None)
+    clock.due_at, clock.warn_at = deadlines(incident.contract, clock)
+    SlaClock.objects.filter(pk=clock.pk, **{f"{clear}__isnull": False}).update(
+        paused_seconds=clock.paused_seconds,
+        due_at=clock.due_at,
+        warn_at=clock.warn_at,
+        **{clear: None},
+    )
+    record(incident, event, now, actor, metric=clock.metric, due_at=clock.due_at.isoformat())
+
+
 def resume_resolution(incident: Incident, now, actor=None) -> None:
     for clock in _running(incident, Metric.RESOLUTION).filter(paused_at__isnull=False):
-        spent = _elapsed(incident.contract, clock.clock, clock.paused_at, now)
-        clock.paused_seconds += int(spent.total_seconds())
-        clock.paused_at = None
-        clock.due_at, clock.warn_at = deadlines(incident.contract, clock)
-        SlaClock.objects.filter(pk=clock.pk, paused_at__isnull=False).update(
-            paused_seconds=clock.paused_seconds,
-            paused_at=None,
-            due_at=clock.due_at,
-            warn_at=clock.warn_at,
-        )
-        record(
-            incident,
-            "clock_resumed",
-            now,
-            actor,
-            metric=clock.metric,
-            due_at=clock.due_at.isoformat(),
+        _run_again(
+            incident, clock, clock.paused_at, now, actor, event="clock_resumed", clear="paused_at"
         )
 
 
@@ -163,24 +164,14 @@ def restart_resolution(incident: Incident, now, actor=None) -> None:
     for clock in SlaClock.objects.filter(
         incident=incident, metric=Metric.RESOLUTION, stopped_at__isnull=False
     ):
-        clock.paused_seconds += int(
-            _elapsed(incident.contract, clock.clock, clock.stopped_at, now).total_seconds()
-        )
-        clock.stopped_at = None
-        clock.due_at, clock.warn_at = deadlines(incident.contract, clock)
-        SlaClock.objects.filter(pk=clock.pk).update(
-            paused_seconds=clock.paused_seconds,
-            stopped_at=None,
-            due_at=clock.due_at,
-            warn_at=clock.warn_at,
-        )
-        record(
+        _run_again(
             incident,
-            "clock_restarted",
+            clock,
+            clock.stopped_at,
             now,
             actor,
-            metric=clock.metric,
-            due_at=clock.due_at.isoformat(),
+            event="clock_restarted",
+            clear="stopped_at",
         )
         if clock.due_at <= now:
             _breach_now(incident, clock, now, actor)
