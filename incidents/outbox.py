@@ -1,19 +1,20 @@
 """Sending the outbox.
 
 Each row is claimed with SELECT ... FOR UPDATE SKIP LOCKED and sent while the
-claim is held; marking it sent commits the claim. A worker killed at any point
-drops its database connection, so its claim rolls back and the row is simply
-pending again for the next worker: nothing is lost, and nothing is sent twice
-unless the kill lands between the SMTP server accepting a message and the
-commit (no mail sender can close that gap; the stable Message-ID lets mail
-clients fold such a copy).
+claim is held. The row is marked sent (inside a savepoint) before the message
+goes out, so the moment the SMTP server accepts it only the commit remains; the
+SMTP session is closed after the commit. A worker killed at any point drops its
+database connection, so its claim rolls back and the row is pending again for
+the next worker: nothing is lost. Only a kill inside that last commit round trip
+can repeat a message (no mail sender can close that gap); the stable Message-ID
+lets mail clients fold such a copy.
 """
 
 import datetime
 import logging
 
 from django.conf import settings
-from django.core.mail import EmailMessage
+from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 from django.utils import timezone
 
@@ -45,7 +46,33 @@ def _message(row: Notification) -> EmailMessage:
     )
 
 
-def _send_one(pk: int) -> bool | None:
+class _Smtp:
+    """One SMTP session for a run of the sender, reopened after a failure."""
+
+    def __init__(self):
+        self.connection = None
+
+    def send(self, message: EmailMessage) -> None:
+        if self.connection is None:
+            self.connection = get_connection()
+            self.connection.open()
+        try:
+            if self.connection.send_messages([message]) != 1:
+                raise OSError("the mail backend did not accept the message")
+        except Exception:
+            self.close()
+            raise
+
+    def close(self) -> None:
+        if self.connection is not None:
+            try:
+                self.connection.close()
+            except Exception:  # closing a broken session must not hide the real error
+                logger.debug("Closing the SMTP session failed", exc_info=True)
+            self.connection = None
+
+
+def _send_one(pk: int, smtp: _Smtp) -> bool | None:
     """Send one row if nobody else holds it: True sent, False failed, None skipped."""
     with transaction.atomic():
         row = (
@@ -58,8 +85,17 @@ def _send_one(pk: int) -> bool | None:
             return None  # sent meanwhile, or another worker holds it
         attempts = row.attempts + 1
         try:
-            message = _message(row)
-            message.send()
+            with transaction.atomic():
+                message = _message(row)
+                Notification.objects.filter(pk=pk).update(
+                    status=OutboxStatus.SENT,
+                    sent_at=timezone.now(),
+                    attempts=attempts,
+                    subject=message.subject,
+                    body=message.body,
+                    last_error="",
+                )
+                smtp.send(message)  # a failure rolls the "sent" mark back
         except Exception as exc:  # any SMTP, network or rendering failure: retry later
             failed = attempts >= MAX_ATTEMPTS
             Notification.objects.filter(pk=pk).update(
@@ -78,15 +114,7 @@ def _send_one(pk: int) -> bool | None:
                 exc,
             )
             return False
-        Notification.objects.filter(pk=pk).update(
-            status=OutboxStatus.SENT,
-            sent_at=timezone.now(),
-            attempts=attempts,
-            subject=message.subject,
-            body=message.body,
-            last_error="",
-        )
-        return True
+    return True
 
 
 def outbox_send(batch: int = 200) -> int:
@@ -96,7 +124,11 @@ def outbox_send(batch: int = 200) -> int:
         status=OutboxStatus.PENDING, next_attempt_at__lte=now
     ).order_by("next_attempt_at", "id")
     sent = 0
-    for pk in list(due.values_list("pk", flat=True)[:batch]):
-        if _send_one(pk):
-            sent += 1
+    smtp = _Smtp()
+    try:
+        for pk in list(due.values_list("pk", flat=True)[:batch]):
+            if _send_one(pk, smtp):
+                sent += 1
+    finally:
+        smtp.close()
     return sent
