@@ -50,40 +50,37 @@ def smtp_sink():
 
 
 class Worker:
-    """Starts, kills (-9) and restarts `celery -A portal worker -B` as a subprocess."""
+    """Starts, kills (-9) and restarts `celery -A portal worker [-B]` as a subprocess."""
 
-    def __init__(self, env: dict, log: Path, schedule: Path):
+    def __init__(self, env: dict, log: Path, schedule: Path, *, embedded_beat: bool = True):
         self.env = env
         self.log = log
         self.schedule = schedule
+        self.embedded_beat = embedded_beat
         self.process = None
         self.starts = 0
+
+    def command(self) -> list[str]:
+        run = [sys.executable, "-m", "celery", "-A", "portal", "worker", "--concurrency", "2"]
+        if self.embedded_beat:
+            run += ["-B", "--schedule", str(self.schedule)]
+        return [
+            *run,
+            "--loglevel",
+            "INFO",
+            "-Q",
+            self.env["CELERY_QUEUE"],
+            "--without-mingle",
+            "--without-gossip",
+            "-n",
+            f"test-{uuid.uuid4().hex[:8]}@%h",
+        ]
 
     def start(self):
         self.starts += 1
         out = self.log.open("ab")
         self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "portal",
-                "worker",
-                "-B",
-                "--concurrency",
-                "2",
-                "--loglevel",
-                "INFO",
-                "-Q",
-                self.env["CELERY_QUEUE"],
-                "--schedule",
-                str(self.schedule),
-                "--without-mingle",
-                "--without-gossip",
-                "-n",
-                f"test-{uuid.uuid4().hex[:8]}@%h",
-            ],
+            self.command(),
             cwd=ROOT,
             env=self.env,
             stdout=out,
@@ -103,6 +100,24 @@ class Worker:
                 self.process.wait(20)
             except subprocess.TimeoutExpired:
                 self.kill9()
+
+
+class Beat(Worker):
+    """`celery -A portal beat` on its own, for sites that run the scheduler apart."""
+
+    def command(self) -> list[str]:
+        return [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "portal",
+            "beat",
+            "--schedule",
+            str(self.schedule),
+            "--loglevel",
+            "INFO",
+        ]
 
 
 @pytest.fixture
@@ -153,3 +168,21 @@ def wait_until(condition, timeout: float, interval: float = 0.5):
             return value
         time.sleep(interval)
     return condition()
+
+
+@pytest.fixture
+def worker_and_beat(worker_env, tmp_path, settings):
+    """A worker without beat and `celery beat` as two processes, as larger sites run them."""
+    from portal.celery import app
+
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    app.conf.task_always_eager = False
+    app.conf.task_default_queue = worker_env["CELERY_QUEUE"]
+    log = tmp_path / "worker.log"
+    w = Worker(worker_env, log, tmp_path / "unused", embedded_beat=False)
+    b = Beat(worker_env, tmp_path / "beat.log", tmp_path / "beat-schedule")
+    yield w, b
+    b.stop()
+    w.stop()
+    app.conf.task_default_queue = "celery"
+    app.conf.task_always_eager = True

@@ -93,6 +93,19 @@ def test_worker_with_beat_records_breaches_and_sends_each_email_once(worker, smt
     assert len(breach_mail) == 2 * len(incidents)
 
 
+def test_worker_and_beat_run_apart(worker_and_beat, smtp_sink):
+    worker, beat = worker_and_beat
+    incidents = phone_calls([3])
+    beat.start()
+    worker.start()
+    assert wait_until(lambda: all_breached_and_sent(incidents), timeout=60), (
+        beat.log.read_text()[-1500:] + worker.log.read_text()[-1500:]
+    )
+    assert "Scheduler: Sending due task sla-sweep" in beat.log.read_text()
+    assert "-B" not in worker.command()
+    check_exactly_once(incidents, smtp_sink)
+
+
 def test_kill_9_chaos_loses_nothing_and_sends_nothing_twice(worker, smtp_sink):
     rng = random.Random(20261123)
     incidents = phone_calls([rng.uniform(2, 25) for _ in range(10)])
