@@ -55,9 +55,13 @@ def events_for_user(user: User, incident: Incident) -> QuerySet[IncidentEvent]:
 
 
 def attachments_for_user(user: User, incident: Incident) -> QuerySet[Attachment]:
-    return Attachment.objects.filter(
+    """The incident's files the user may see: customers never see files on internal notes."""
+    files = Attachment.objects.filter(
         organization_id=incident.organization_id, incident=incident
     ).select_related("uploaded_by")
+    if not user.is_provider_staff:
+        files = files.exclude(entry__kind="note")
+    return files
 
 
 def attachment_for_user(user: User, incident: Incident, pk) -> Attachment:

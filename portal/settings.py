@@ -227,5 +227,8 @@ PASSWORD_RESET_TIMEOUT = 7 * 24 * 3600
 # Largest attachment accepted, in bytes (default 25 MB).
 PORTAL_MAX_UPLOAD_BYTES = env_int("PORTAL_MAX_UPLOAD_BYTES", 25 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Uploads stay in memory (bounded by the limit above): a malware sample is never written
+# to a temporary file as itself before it is wrapped in its encrypted zip.
+FILE_UPLOAD_HANDLERS = ["portal.uploads.BoundedMemoryUploadHandler"]
 # Customers may close or reopen an incident this many days after its resolution.
 PORTAL_REOPEN_DAYS = env_int("PORTAL_REOPEN_DAYS", 14)

@@ -9,6 +9,7 @@ import pytest
 import pyzipper
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from incidents import files
 from incidents.models import Attachment, Incident
 from incidents.services import incident_file
 
@@ -160,3 +161,65 @@ def test_refused_filing_keeps_no_file(client, settings):
     assert not Attachment.objects.exists()
     root = os.path.join(settings.MEDIA_ROOT, "attachments")
     assert not os.path.exists(root) or os.listdir(root) == []
+
+
+def test_a_large_sample_never_touches_a_temporary_file(
+    api, ours, staff, incident, settings, monkeypatch
+):
+    # Django spills uploads over 2.5 MB to the temp directory unless told otherwise (and
+    # deletes the copy after the request, so look while the upload is being stored).
+    spill = Path(settings.MEDIA_ROOT).parent / "upload-tmp"
+    spill.mkdir()
+    settings.FILE_UPLOAD_TEMP_DIR = str(spill)
+    seen = []
+    store = files.store_upload
+
+    def watching(upload_, **kwargs):
+        seen.append((list(spill.iterdir()), hasattr(upload_, "temporary_file_path")))
+        return store(upload_, **kwargs)
+
+    monkeypatch.setattr(files, "store_upload", watching)
+    content = EICAR + os.urandom(3 * 1024 * 1024)
+    response = upload(api, ours.member, incident, "big-dropper.exe", content, sample=True)
+    assert response.status_code == 201, response.json()
+    assert response.json()["size"] == len(content)
+    assert seen == [([], False)]
+    download = api(staff["engineer"]).get(response.json()["download_url"])
+    archive = pyzipper.AESZipFile(io.BytesIO(b"".join(download.streaming_content)))
+    archive.setpassword(b"infected")
+    assert archive.read("big-dropper.exe") == content
+
+
+def test_an_oversized_upload_is_refused_by_its_real_size(api, ours, incident, settings):
+    settings.PORTAL_MAX_UPLOAD_BYTES = 3 * 1024 * 1024
+    response = upload(api, ours.member, incident, "huge.bin", b"x" * (4 * 1024 * 1024))
+    assert response.status_code == 400
+    assert response.json()["file"] == ["huge.bin is 4 MB; files are limited to 3 MB."]
+
+
+def test_files_on_internal_notes_stay_with_the_staff(api, client, ours, staff, incident):
+    from incidents.services import incident_reply
+
+    note = incident_reply(
+        incident=incident,
+        author=staff["engineer"],
+        body="Debug log from our lab",
+        internal=True,
+        uploads=[(SimpleUploadedFile("internal-debug.log", b"SECRET"), False)],
+    )
+    attachment = Attachment.objects.get(entry=note)
+    base = f"/api/v1/incidents/{incident.pk}/attachments/"
+
+    for person in (ours.member, ours.admin):
+        listed = api(person).get(base).json()["results"]
+        assert attachment.pk not in [item["id"] for item in listed]
+        assert api(person).get(f"{base}{attachment.pk}/download/").status_code == 404
+        client.force_login(person)
+        page = f"/incidents/{incident.pk}/files/{attachment.pk}/"
+        assert client.get(page).status_code == 404
+        assert b"internal-debug.log" not in client.get(f"/incidents/{incident.pk}/").content
+
+    staff_list = api(staff["engineer"]).get(base).json()["results"]
+    assert attachment.pk in [item["id"] for item in staff_list]
+    download = api(staff["engineer"]).get(f"{base}{attachment.pk}/download/")
+    assert b"".join(download.streaming_content) == b"SECRET"
