@@ -208,6 +208,8 @@ def main() -> int:
                 "event_kind",
                 "recipient",
                 "next_attempt_at",
+                "clock_id",
+                "deadline",
             )
         )
         reset()
@@ -233,10 +235,10 @@ def main() -> int:
                 raw,
                 "INSERT INTO incidents_notification (organization_id, incident_id, event_id, "
                 "event_kind, recipient, subject, body, status, attempts, next_attempt_at, "
-                "last_error, created_at) VALUES %s ON CONFLICT DO NOTHING",
+                "last_error, created_at, clock_id, deadline) VALUES %s ON CONFLICT DO NOTHING",
                 [
-                    (o, i, event_of[e], k, r, "", "", "pending", 0, n, "", now)
-                    for o, i, e, k, r, n in outbox
+                    (o, i, event_of[e], k, r, "", "", "pending", 0, n, "", now, c, d)
+                    for o, i, e, k, r, n, c, d in outbox
                 ],
                 page_size=1000,
             )

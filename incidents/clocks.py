@@ -11,6 +11,7 @@ from contracts.business_time import add_working_time, working_time_between
 from contracts.models import ClockKind, Contract, Metric
 from contracts.sla import plan_clock, work_calendar
 from incidents.models import Incident, IncidentEvent, SlaClock
+from incidents.sweep import notify_breach
 
 
 def _add(contract: Contract, clock: str, start, amount: datetime.timedelta):
@@ -54,14 +55,25 @@ def _breach_now(incident: Incident, clock: SlaClock, now, actor=None) -> Inciden
     if not claimed:
         return None
     clock.breached_at = now
-    return record(
+    event = record(
         incident,
         "sla_breach",
         now,
         actor,
         metric=clock.metric,
         due_at=clock.due_at.isoformat(),
+        severity=incident.severity,
     )
+    notify_breach(clock.pk, event, now)
+    return event
+
+
+def _warn_again(clock: SlaClock, now) -> dict:
+    """A deadline moved later (a longer target, a reopening) warns again at its new time."""
+    if clock.warned_at is not None and clock.warn_at is not None and clock.warn_at > now:
+        clock.warned_at = None
+        return {"warned_at": None}
+    return {}
 
 
 def has_sla(incident: Incident) -> bool:
@@ -131,6 +143,7 @@ def _run_again(incident: Incident, clock: SlaClock, since, now, actor, *, event:
         due_at=clock.due_at,
         warn_at=clock.warn_at,
         **{clear: None},
+        **_warn_again(clock, now),
     )
     record(incident, event, now, actor, metric=clock.metric, due_at=clock.due_at.isoformat())
 
@@ -181,7 +194,8 @@ def retarget(incident: Incident, now, actor=None, *, responded: bool) -> None:
     """After a severity change: recompute from the original start with the new targets.
 
     Paused time is kept. A deadline already past is a breach at once. A metric the
-    new severity has no target for loses its running clock; one it gains starts
+    new severity has no target for loses its running clock (a breached one is stopped
+    and kept as evidence); one it gains starts
     from the incident's receipt (first response only if no qualified response yet).
     """
     if not has_sla(incident):
@@ -193,15 +207,16 @@ def retarget(incident: Incident, now, actor=None, *, responded: bool) -> None:
         if clock is not None and clock.stopped_at is not None:
             continue  # a stopped clock is history: its promise was already kept or broken
         if clock is not None and plan is None:
+            reason = f"no target at severity {incident.severity}"
+            if clock.breached_at is not None:
+                # A broken promise stays on record: the clock stops, it is not removed.
+                SlaClock.objects.filter(pk=clock.pk, stopped_at__isnull=True).update(stopped_at=now)
+                record(
+                    incident, "clock_stopped", now, actor, metric=metric, met=False, reason=reason
+                )
+                continue
             clock.delete()
-            record(
-                incident,
-                "clock_stopped",
-                now,
-                actor,
-                metric=metric,
-                reason=f"no target at severity {incident.severity}",
-            )
+            record(incident, "clock_stopped", now, actor, metric=metric, reason=reason)
             continue
         if plan is None:
             continue
@@ -243,6 +258,7 @@ def retarget(incident: Incident, now, actor=None, *, responded: bool) -> None:
             if clock.paused_at is None:
                 clock.due_at, clock.warn_at = deadlines(incident.contract, clock)
                 fields.update(due_at=clock.due_at, warn_at=clock.warn_at)
+                fields.update(_warn_again(clock, now))
             SlaClock.objects.filter(pk=clock.pk, stopped_at__isnull=True).update(**fields)
         if clock.due_at is not None and clock.due_at <= now:
             _breach_now(incident, clock, now, actor)

@@ -253,6 +253,19 @@ class Notification(models.Model):
     event = models.ForeignKey(IncidentEvent, on_delete=models.CASCADE, related_name="+")
     event_kind = models.CharField(max_length=30)
     recipient = models.EmailField()
+    # For SLA warnings and breaches: the clock and the deadline they are about, so a
+    # second e-mail for the same (clock, event, deadline, recipient) cannot be written
+    # even by another event row.
+    clock = models.ForeignKey(
+        # Indexed by outbox_sla_once, which leads with the clock.
+        SlaClock,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
+    )
+    deadline = models.DateTimeField(null=True, blank=True)
     # Rendered by the sender from the event, so recording one is a few ids, not a template.
     subject = models.CharField(max_length=255, blank=True)
     body = models.TextField(blank=True)
@@ -269,6 +282,11 @@ class Notification(models.Model):
         ordering = ["created_at", "id"]
         constraints = [
             models.UniqueConstraint(fields=["event", "recipient"], name="outbox_event_recipient"),
+            models.UniqueConstraint(
+                fields=["clock", "event_kind", "deadline", "recipient"],
+                condition=Q(clock__isnull=False),
+                name="outbox_sla_once",
+            ),
         ]
         indexes = [
             models.Index(

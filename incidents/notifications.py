@@ -1,7 +1,8 @@
 """Writing notifications into the outbox, and rendering them when they are sent.
 
-A row per (event, recipient): the unique key makes a second copy impossible, so
-a retried transaction or a second worker can never queue the same e-mail twice.
+A row per (event, recipient), and for SLA warnings and breaches per (clock, event,
+deadline, recipient): the unique keys make a second copy impossible, so a retried
+transaction or a second worker can never queue the same e-mail twice.
 Rows hold ids only; the sender renders subject and body from the event.
 """
 
@@ -33,7 +34,9 @@ def recipient_emails(recipients, actor=None) -> list[str]:
     return emails
 
 
-def outbox_rows(event: IncidentEvent, emails: list[str], now) -> list[Notification]:
+def outbox_rows(
+    event: IncidentEvent, emails: list[str], now, *, clock_id=None, deadline=None
+) -> list[Notification]:
     return [
         Notification(
             organization_id=event.organization_id,
@@ -42,6 +45,8 @@ def outbox_rows(event: IncidentEvent, emails: list[str], now) -> list[Notificati
             event_kind=event.kind,
             recipient=email,
             next_attempt_at=now,
+            clock_id=clock_id,
+            deadline=deadline,
         )
         for email in emails
     ]

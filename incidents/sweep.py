@@ -131,12 +131,29 @@ def _record(rows: list[dict], kind: str, now) -> int:
         )
         for r in rows
     )
+    Notification.objects.bulk_create(sla_outbox(rows, events, kind, now), ignore_conflicts=True)
+    return len(rows)
+
+
+def sla_outbox(rows: list[dict], events, kind: str, now) -> list[Notification]:
+    """The outbox rows for SLA events, each keyed by its clock and deadline."""
     people = _People(rows)
     outbox = []
     for row, event in zip(rows, events, strict=True):
-        outbox += outbox_rows(event, people.recipients(row, kind), now)
-    Notification.objects.bulk_create(outbox, ignore_conflicts=True)
-    return len(rows)
+        outbox += outbox_rows(
+            event, people.recipients(row, kind), now, clock_id=row["pk"], deadline=row["due_at"]
+        )
+    return outbox
+
+
+def notify_breach(clock_id: int, event: IncidentEvent, now) -> None:
+    """Queue the e-mails for a breach recorded outside the sweep (a call logged after its
+    deadline, a severity change, a reopening), to the same people the sweep tells."""
+    rows = list(SlaClock.objects.filter(pk=clock_id).values(*FIELDS))
+    Notification.objects.bulk_create(
+        sla_outbox(rows, [event], "sla_breach", now), ignore_conflicts=True
+    )
+    transaction.on_commit(enqueue_sending)
 
 
 def _batch(kind: str, now, batch: int) -> tuple[int, int, bool]:

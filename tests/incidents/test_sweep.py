@@ -5,6 +5,7 @@ import datetime
 import pytest
 import time_machine
 from django.core import mail
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from incidents import sweep as sweep_module
@@ -12,6 +13,7 @@ from incidents.models import IncidentEvent, Notification, SlaClock
 from incidents.outbox import outbox_send
 from incidents.services import (
     incident_assign,
+    incident_change_severity,
     incident_change_status,
     incident_file,
     incident_reply,
@@ -177,3 +179,108 @@ def test_an_error_on_one_clock_does_not_stop_the_sweep(ours, staff, monkeypatch,
 def test_sweep_records_its_heartbeat(sev1):
     sweep(now=at(1))
     assert WorkerHeartbeat.objects.get(name="sla_sweep").seen_at <= timezone.now()
+
+
+# -- breaches recorded outside the sweep, moved deadlines, the outbox key -----------------
+
+
+def breach_recipients(incident):
+    return set(
+        Notification.objects.filter(incident=incident, event_kind="sla_breach").values_list(
+            "recipient", flat=True
+        )
+    )
+
+
+def test_a_call_logged_after_its_deadline_is_notified_like_a_sweep_breach(ours, staff):
+    ours.contract.tam = staff["tam"]
+    ours.contract.save(update_fields=["tam"])
+    with time_machine.travel(T0, tick=False):
+        incident = incident_file(
+            actor=staff["engineer"],
+            organization=ours.organization,
+            title="Called in",
+            description="d",
+            severity=1,
+            channel="phone",
+            received_at=at(-45),
+        )
+    assert kinds(incident) == ["sla_breach"]
+    assert breach_recipients(incident) == {staff["tam"].email, staff["duty_manager"].email}
+    row = Notification.objects.filter(event_kind="sla_breach").first()
+    assert row.clock == SlaClock.objects.get(incident=incident)
+    assert row.deadline == at(-15)
+    # The sweep finds nothing more to do for it.
+    count = Notification.objects.count()
+    assert sweep(now=at(1)).breaches == 0
+    assert Notification.objects.count() == count
+
+
+def test_a_severity_change_past_the_new_deadline_is_notified(ours, staff):
+    ours.contract.calendar.always_open = True
+    ours.contract.calendar.save(update_fields=["always_open"])
+    with time_machine.travel(T0, tick=False):
+        incident = incident_file(actor=ours.member, title="x", description="d", severity=3)
+        incident_assign(incident=incident, actor=staff["admin"], assignee=staff["engineer"])
+    with time_machine.travel(at(40), tick=False):
+        incident_change_severity(incident=incident, actor=staff["admin"], severity=1)
+    assert kinds(incident) == ["sla_breach"]
+    assert breach_recipients(incident) == {staff["engineer"].email, staff["duty_manager"].email}
+
+
+def test_a_longer_target_after_a_warning_warns_again_at_its_new_time(sev1, staff):
+    assert sweep(now=at(23)).warnings == 1
+    with time_machine.travel(at(25), tick=False):
+        incident_change_severity(incident=sev1, actor=staff["admin"], severity=2)
+    clock = SlaClock.objects.get(incident=sev1)
+    # Severity 2: four hours, calendar time; warned again at three.
+    assert (clock.due_at, clock.warn_at, clock.warned_at) == (at(240), at(180), None)
+    assert sweep(now=at(100)).warnings == 0
+    assert sweep(now=at(181)).warnings == 1
+    assert kinds(sev1) == ["sla_warning", "sla_warning"]
+    deadlines = set(
+        Notification.objects.filter(event_kind="sla_warning").values_list("deadline", flat=True)
+    )
+    assert deadlines == {at(30), at(240)}
+
+
+def test_a_shorter_target_after_a_warning_does_not_warn_twice(ours, staff):
+    ours.contract.calendar.always_open = True
+    ours.contract.calendar.save(update_fields=["always_open"])
+    with time_machine.travel(T0, tick=False):
+        incident = incident_file(actor=ours.member, title="x", description="d", severity=2)
+    assert sweep(now=at(181)).warnings == 1  # 75 % of four hours
+    with time_machine.travel(at(182), tick=False):
+        # Severity 1: 30 minutes from receipt, long past: a breach, not a second warning.
+        incident_change_severity(incident=incident, actor=staff["admin"], severity=1)
+    sweep(now=at(183))
+    assert kinds(incident) == ["sla_warning", "sla_breach"]
+
+
+def test_the_outbox_refuses_a_second_mail_for_the_same_clock_deadline_and_person(sev1):
+    sweep(now=at(31))
+    row = Notification.objects.filter(event_kind="sla_breach").first()
+    # Another event row for the same breach (as a buggy or replayed writer would make).
+    again = IncidentEvent.objects.create(
+        organization_id=row.organization_id,
+        incident=sev1,
+        kind="sla_breach",
+        at=at(32),
+        data={},
+    )
+    duplicate = Notification(
+        organization_id=row.organization_id,
+        incident=sev1,
+        event=again,
+        event_kind="sla_breach",
+        recipient=row.recipient,
+        next_attempt_at=at(32),
+        clock=row.clock,
+        deadline=row.deadline,
+    )
+    with pytest.raises(IntegrityError), transaction.atomic():
+        duplicate.save()
+    Notification.objects.bulk_create([duplicate], ignore_conflicts=True)
+    assert (
+        Notification.objects.filter(recipient=row.recipient, event_kind="sla_breach").count() == 1
+    )
