@@ -1,6 +1,7 @@
 """REST API for incidents (API.md, Incidents)."""
 
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, pagination, parsers, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -89,6 +90,17 @@ class IncidentCreateSerializer(serializers.Serializer):
     )
     channel = serializers.ChoiceField(choices=Channel.choices, required=False)
     received_at = serializers.DateTimeField(required=False)
+
+    def __init__(self, *args, user: User | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if user is not None and not user.is_provider_staff:
+            # A customer names only their own contracts; anything else "does not exist",
+            # so the answer never tells whether another tenant's id is real.
+            self.fields["contract"].queryset = self.fields["contract"].queryset.filter(
+                organization__memberships__user=user
+            )
+            for staff_only in ("organization", "received_at"):
+                del self.fields[staff_only]
 
 
 class IncidentUpdateSerializer(serializers.Serializer):
@@ -183,12 +195,10 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
 
     @extend_schema(request=IncidentCreateSerializer, responses={201: IncidentSerializer})
     def create(self, request, *args, **kwargs):
-        data = IncidentCreateSerializer(data=request.data)
+        data = IncidentCreateSerializer(data=request.data, user=request.user)
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
         if not request.user.is_provider_staff:
-            for staff_only in ("organization", "received_at"):
-                values.pop(staff_only, None)
             values["channel"] = Channel.API
         incident = services.incident_file(actor=request.user, **values)
         return Response(self._fresh(incident), status=status.HTTP_201_CREATED)
@@ -202,6 +212,12 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         staff = request.user.is_provider_staff
         if not staff and set(values) - {"status"}:
             raise PermissionDenied("Customers can only close or reopen an incident.")
+        with transaction.atomic():  # every change asked for, or none
+            incident = self._apply(incident, values)
+        return Response(self._fresh(incident))
+
+    def _apply(self, incident: Incident, values: dict) -> Incident:
+        request = self.request
         if "severity" in values:
             incident = services.incident_change_severity(
                 incident=incident, actor=request.user, severity=values["severity"]
@@ -217,7 +233,7 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
                 status=values["status"],
                 reason=values.get("reason", ""),
             )
-        return Response(self._fresh(incident))
+        return incident
 
     @extend_schema(request=ReplySerializer, responses=ReplySerializer(many=True))
     @action(detail=True, methods=["get", "post"])

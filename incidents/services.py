@@ -105,7 +105,12 @@ def premium_used(contract: Contract, year_start: datetime.date) -> int:
     )
 
 
-def _use_premium(contract: Contract, day: datetime.date, actor: User) -> datetime.date:
+def _use_premium(
+    contract: Contract,
+    day: datetime.date,
+    actor: User,
+    alternative: str = "You can still file it as a standard incident.",
+) -> datetime.date:
     # The contract row lock serialises concurrent filings: the quota is exact. (NO KEY
     # UPDATE: it does not block inserts that merely reference the contract.)
     Contract.objects.select_for_update(no_key=True).get(pk=contract.pk)
@@ -116,8 +121,7 @@ def _use_premium(contract: Contract, day: datetime.date, actor: User) -> datetim
         raise ContractRuleError(
             "quota_exhausted",
             f"All {quota} premium incidents of this contract year (until "
-            f"{year_end - datetime.timedelta(days=1):%-d %b %Y}) are used. "
-            "You can still file it as a standard incident.",
+            f"{year_end - datetime.timedelta(days=1):%-d %b %Y}) are used. " + alternative,
         )
     return year_start
 
@@ -126,7 +130,7 @@ def premium_left(contract: Contract, day: datetime.date | None = None) -> int | 
     quota = contract.tier.premium_incident_quota
     if quota is None:
         return None
-    day = day or timezone.localdate()
+    day = day or timezone.localdate(timezone=_zone(contract.organization.timezone))
     return max(quota - premium_used(contract, contract.contract_year(day)[0]), 0)
 
 
@@ -178,6 +182,10 @@ def incident_file(
         raise ValidationError({"severity": ["Severity must be 1, 2, 3 or 4."]})
     if kind not in Kind.values:
         raise ValidationError({"kind": [f"Kind must be one of {', '.join(Kind.values)}."]})
+    if kind == Kind.HEALTH_CHECK and not actor.is_provider_staff:
+        raise ValidationError(
+            {"kind": ["Health checks are booked with your provider, not filed as incidents."]}
+        )
     uploads = list(uploads)
     for upload, _ in uploads:
         files.check_size(upload)
@@ -185,7 +193,8 @@ def incident_file(
     stored: list[files.StoredFile] = []
     try:
         with transaction.atomic():
-            day = timezone.localdate(received_at)
+            # Contract dates and years are the customer's calendar days.
+            day = timezone.localdate(received_at, timezone=_zone(organization.timezone))
             contract = _active_contract(organization, contract, day)
             _check_renewal(contract, day)
             quota = contract.tier.premium_incident_quota
@@ -463,19 +472,50 @@ def incident_change_status(
     with transaction.atomic():
         incident = _locked(incident)
         _check_transition(incident, actor, status, reason, now)
+        if status == Status.OPEN and incident.status == Status.CLOSED:
+            _recharge_premium(incident, actor)
         _set_status(incident, status, now, actor, reason)
         if reason in (CloseReason.DUPLICATE, CloseReason.FILED_IN_ERROR):
             _refund_premium(incident, actor, reason)
     return incident
 
 
-def _refund_premium(incident: Incident, actor: User, reason: str) -> None:
+def _premium_balance(incident: Incident):
     uses = EntitlementEntry.objects.filter(
         organization_id=incident.organization_id,
         incident=incident,
         entitlement=Entitlement.PREMIUM_INCIDENT,
     )
-    balance = uses.aggregate(total=Sum("units"))["total"] or 0
+    return uses, uses.aggregate(total=Sum("units"))["total"] or 0
+
+
+def _recharge_premium(incident: Incident, actor: User) -> None:
+    """Reopening a premium incident whose unit was given back takes a unit again (of the
+    contract year it was filed in), or is refused when that year's quota is used up."""
+    uses, balance = _premium_balance(incident)
+    if balance > 0 or not uses.exists():
+        return
+    contract = incident.contract
+    year_start = _use_premium(
+        contract,
+        uses.first().year_starts_on,
+        actor,
+        "Reopening would take one; file a standard incident that mentions this one instead.",
+    )
+    EntitlementEntry.objects.create(
+        organization_id=incident.organization_id,
+        contract=contract,
+        entitlement=Entitlement.PREMIUM_INCIDENT,
+        units=1,
+        year_starts_on=year_start,
+        incident=incident,
+        reason=f"Premium incident {incident.number} reopened",
+        created_by=actor,
+    )
+
+
+def _refund_premium(incident: Incident, actor: User, reason: str) -> None:
+    uses, balance = _premium_balance(incident)
     if balance <= 0:
         return
     use = uses.filter(units=1).first()

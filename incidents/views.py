@@ -5,6 +5,7 @@ from zoneinfo import ZoneInfo
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -56,7 +57,7 @@ def _customer_contracts(user):
     organization = organization_of(user)
     if organization is None:
         return None, []
-    today = timezone.localdate()
+    today = timezone.localdate(timezone=ZoneInfo(organization.timezone))
     contracts = [
         c
         for c in Contract.objects.filter(organization=organization).select_related(
@@ -248,6 +249,8 @@ def incident_status(request, incident_id: int):
         )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
+    except ContractRuleError as exc:
+        messages.error(request, exc.detail)
     else:
         messages.success(request, f"Status is now {form.cleaned_data['status']}.")
     return redirect("incident_detail", incident_id=incident.pk)
@@ -264,12 +267,13 @@ def incident_update(request, incident_id: int):
         messages.error(request, "Choose a valid severity and assignee.")
         return redirect("incident_detail", incident_id=incident.pk)
     try:
-        services.incident_change_severity(
-            incident=incident, actor=request.user, severity=form.cleaned_data["severity"]
-        )
-        services.incident_assign(
-            incident=incident, actor=request.user, assignee=form.cleaned_data["assignee"]
-        )
+        with transaction.atomic():  # both changes or neither
+            services.incident_change_severity(
+                incident=incident, actor=request.user, severity=form.cleaned_data["severity"]
+            )
+            services.incident_assign(
+                incident=incident, actor=request.user, assignee=form.cleaned_data["assignee"]
+            )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     return redirect("incident_detail", incident_id=incident.pk)

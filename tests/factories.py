@@ -80,6 +80,13 @@ class ContractFactory(factory.django.DjangoModelFactory):
     organization = factory.SubFactory(OrganizationFactory)
     tier = factory.LazyFunction(lambda: Tier.objects.get(code="msa-enterprise"))
     calendar = factory.SubFactory(CalendarFactory)
-    starts_on = factory.LazyFunction(lambda: timezone.localdate() - datetime.timedelta(days=30))
-    ends_on = factory.LazyFunction(lambda: timezone.localdate() + datetime.timedelta(days=335))
+    # Wide enough for today and for the fixed instants tests travel to (no time bomb).
+    starts_on = factory.LazyFunction(
+        lambda: min(timezone.localdate() - datetime.timedelta(days=30), datetime.date(2026, 1, 1))
+    )
+    ends_on = factory.LazyFunction(
+        lambda: max(
+            timezone.localdate() + datetime.timedelta(days=335), datetime.date(2027, 12, 31)
+        )
+    )
     licence_type = "standard"

@@ -22,7 +22,7 @@ from incidents.services import (
     incident_reply,
 )
 from incidents.sweep import sweep
-from tests.conftest import make_tenant
+from tests.conftest import client_for, make_tenant
 from tests.factories import TierFactory
 
 pytestmark = pytest.mark.django_db
@@ -703,3 +703,48 @@ def test_assigning_a_customer_contact_is_refused_naming_assignee(tenant, staff, 
     incident.refresh_from_db()
     assert incident.assignee is None
     assert events(incident, "assigned") == []
+
+
+def test_a_breached_clock_is_kept_when_the_new_severity_has_no_target(staff):
+    # MSA Start promises a first response at severity 1 only.
+    start = widen(make_tenant("Start GmbH", "msa-start"))
+    with time_machine.travel(T, tick=False):
+        incident = file(
+            start,
+            severity=1,
+            actor=staff["engineer"],
+            organization=start.organization,
+            premium=True,
+            received_at=T - datetime.timedelta(days=5),
+        )
+        assert clock(incident).breached_at == T
+    with time_machine.travel(T + H, tick=False):
+        incident_change_severity(incident=incident, actor=staff["engineer"], severity=2)
+
+    kept = clock(incident)
+    assert kept is not None, "the breach is evidence and stays on record"
+    assert (kept.breached_at, kept.stopped_at) == (T, T + H)
+    stopped = events(incident, "clock_stopped")[-1]
+    assert stopped.data["met"] is False
+    assert "no target at severity 2" in stopped.data["reason"]
+
+
+def test_an_unbreached_clock_goes_when_the_new_severity_has_no_target(staff):
+    start = widen(make_tenant("Start GmbH", "msa-start"))
+    with time_machine.travel(T, tick=False):
+        incident = file(start, severity=1, premium=True)
+        incident_change_severity(incident=incident, actor=staff["engineer"], severity=3)
+    assert clock(incident) is None
+    assert events(incident, "clock_stopped")[-1].data["reason"] == "no target at severity 3"
+
+
+def test_a_refused_status_in_a_patch_undoes_the_severity_change_beside_it(tenant, staff):
+    with time_machine.travel(T, tick=False):
+        incident = file(tenant, severity=3)
+        before = (IncidentEvent.objects.count(), clock(incident).due_at)
+        response = patch(client_for(staff["engineer"]), incident, severity=1, status="new")
+    assert response.status_code == 400
+    assert "status" in response.json()
+    incident.refresh_from_db()
+    assert incident.severity == 3
+    assert (IncidentEvent.objects.count(), clock(incident).due_at) == before

@@ -221,21 +221,14 @@ def test_quota_is_counted_per_contract_year(api, start):
 
 
 @pytest.mark.parametrize("reason", ["duplicate", "filed_in_error"])
-def test_closing_as_duplicate_or_in_error_gives_the_unit_back_once(api, start, staff, reason):
+def test_closing_as_duplicate_or_in_error_gives_the_unit_back(api, start, staff, reason):
     use_quota(start, 6)
     incident = Incident.objects.filter(organization=start.organization).first()
-    engineer = api(staff["engineer"])
     with time_machine.travel(T, tick=False):
-        closed = engineer.patch(
+        closed = api(staff["engineer"]).patch(
             f"{URL}{incident.pk}/", {"status": "closed", "reason": reason}, format="json"
         )
         assert closed.status_code == 200, closed.json()
-        # Reopened and closed the same way again: still a single refund.
-        assert engineer.patch(f"{URL}{incident.pk}/", {"status": "open"}).status_code == 200
-        again = engineer.patch(
-            f"{URL}{incident.pk}/", {"status": "closed", "reason": reason}, format="json"
-        )
-        assert again.status_code == 200
         assert premium_left(start.contract) == 1
         refiled = api(start.member).post(URL, payload(premium=True), format="json")
 
@@ -246,6 +239,41 @@ def test_closing_as_duplicate_or_in_error_gives_the_unit_back_once(api, start, s
     assert refunds[0].year_starts_on == datetime.date(2026, 1, 1)
     assert reason.replace("_", " ") in refunds[0].reason
     assert IncidentEvent.objects.filter(incident=incident, kind="premium_refunded").count() == 1
+
+
+def test_reopening_a_refunded_incident_takes_its_unit_again(api, start, staff):
+    use_quota(start, 6)
+    incident = Incident.objects.filter(organization=start.organization).first()
+    engineer = api(staff["engineer"])
+    url = f"{URL}{incident.pk}/"
+    with time_machine.travel(T, tick=False):
+        engineer.patch(url, {"status": "closed", "reason": "duplicate"}, format="json")
+        assert engineer.patch(url, {"status": "open"}).status_code == 200
+        assert premium_left(start.contract) == 0
+        # Closed again without a reason: the unit stays used.
+        assert engineer.patch(url, {"status": "closed"}).status_code == 200
+    assert [r.units for r in ledger(start.contract)] == [1] * 6 + [-1, 1]
+    assert "reopened" in ledger(start.contract)[-1].reason
+
+
+def test_reopening_a_refunded_incident_with_no_units_left_is_refused(api, start, staff):
+    use_quota(start, 6)
+    incident = Incident.objects.filter(organization=start.organization).first()
+    engineer = api(staff["engineer"])
+    url = f"{URL}{incident.pk}/"
+    with time_machine.travel(T, tick=False):
+        engineer.patch(url, {"status": "closed", "reason": "filed_in_error"}, format="json")
+        use_quota(start, 1)  # the unit given back is used by a new incident
+        events_before = IncidentEvent.objects.count()
+        refused = engineer.patch(url, {"status": "open"})
+
+    assert refused.status_code == 409
+    assert refused.json()["code"] == "quota_exhausted"
+    assert "Reopening would take one" in refused.json()["detail"]
+    incident.refresh_from_db()
+    assert incident.status == "closed"
+    assert IncidentEvent.objects.count() == events_before
+    assert [r.units for r in ledger(start.contract)] == [1] * 6 + [-1, 1]
 
 
 def test_plain_close_or_customer_close_gives_nothing_back(api, start, staff):
@@ -372,10 +400,15 @@ def test_customers_cannot_backdate_or_file_for_another_organisation(api, ours, t
     assert (incident.received_at, incident.channel) == (T, "api")
 
 
-def test_another_organisations_contract_is_refused(api, ours, theirs):
-    response = api(ours.member).post(URL, payload(contract=theirs.contract.pk), format="json")
-    assert response.status_code == 400
-    assert "contract" in response.json()
+def test_another_organisations_contract_reads_as_no_such_contract(api, ours, theirs):
+    client = api(ours.member)
+    foreign = client.post(URL, payload(contract=theirs.contract.pk), format="json")
+    missing = client.post(URL, payload(contract=999999), format="json")
+    assert (foreign.status_code, missing.status_code) == (400, 400)
+    # The same answer as for an id that does not exist: no hint that it is real.
+    assert foreign.json()["contract"][0].replace(str(theirs.contract.pk), "N") == missing.json()[
+        "contract"
+    ][0].replace("999999", "N")
     nothing_written()
 
 
@@ -415,6 +448,7 @@ def test_staff_form_logs_an_email_for_a_customer(client, ours, staff):
         ({"severity": 5}, "severity"),
         ({"severity": 0}, "severity"),
         ({"kind": "wish"}, "kind"),
+        ({"kind": "health_check"}, "kind"),
         ({"title": ""}, "title"),
         ({"title": "x" * 201}, "title"),
         ({"description": ""}, "description"),
