@@ -28,6 +28,7 @@ class IncidentForm(forms.Form):
         coerce=lambda v: v == "1",
         widget=forms.RadioSelect,
         required=False,
+        empty_value=None,
         initial="1",
     )
     file = forms.FileField(required=False, label="Attach a file")
@@ -43,6 +44,9 @@ class IncidentForm(forms.Form):
         ).select_related("tier")
         if len(contracts) <= 1:
             self.fields["contract"].widget = forms.HiddenInput()
+        else:
+            self.fields["contract"].widget.attrs["class"] = "promise-input"
+            self.fields["contract"].empty_label = None
         if staff:
             self.fields["organization"] = forms.ModelChoiceField(
                 queryset=Organization.objects.order_by("name"),
@@ -61,10 +65,15 @@ class IncidentForm(forms.Form):
                 widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
                 help_text="When the customer called or wrote (empty: now). Never in the future.",
             )
+            # Needed only when the organisation holds several active contracts.
             self.fields["contract"].queryset = Contract.objects.select_related(
                 "organization", "tier"
-            )
-            self.fields["contract"].widget = forms.HiddenInput()
+            ).order_by("organization__name", "-starts_on")
+            self.fields["contract"].widget = forms.Select(attrs={"class": "promise-input"})
+            self.fields[
+                "contract"
+            ].help_text = "Only if the organisation has more than one active contract."
+            self.fields["received_at"].widget.attrs["class"] = "promise-input"
             self.fields["kind"].choices = Kind.choices
 
     def clean_received_at(self):

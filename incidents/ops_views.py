@@ -1,5 +1,7 @@
 """Provider-admin pages about the SLA machinery: health and the outbox."""
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -36,7 +38,12 @@ def outbox(request):
     return render(
         request,
         "incidents/outbox.html",
-        {"page": page, "status": status, "statuses": OutboxStatus.choices},
+        {
+            "page": page,
+            "status": status,
+            "statuses": OutboxStatus.choices,
+            "page_query": urlencode({"status": status}),
+        },
     )
 
 

@@ -99,12 +99,16 @@ def clock_state(clock: SlaClock, now: datetime.datetime | None = None) -> ClockS
         if clock.met:
             return ClockState(clock.metric, "met", "met", clock)
         return ClockState(clock.metric, "missed", "breached", clock)
+    if clock.breached_at is not None or (clock.due_at and clock.due_at <= now):
+        # A breach recorded before a severity change moved the deadline (or before a
+        # pause) stays a breach.
+        since = clock.due_at if clock.due_at and clock.due_at <= now else clock.breached_at
+        text = f"breached {_span(now - since)} ago"
+        if clock.paused_at is not None:
+            text += ", paused while waiting on the customer"
+        return ClockState(clock.metric, "breached", text, clock)
     if clock.paused_at is not None:
         return ClockState(clock.metric, "paused", "paused, waiting on customer", clock)
-    if clock.breached_at is not None or (clock.due_at and clock.due_at <= now):
-        # A breach recorded before a severity change moved the deadline stays a breach.
-        since = clock.due_at if clock.due_at and clock.due_at <= now else clock.breached_at
-        return ClockState(clock.metric, "breached", f"breached {_span(now - since)} ago", clock)
     if clock.warn_at and clock.warn_at <= now:
         return ClockState(
             clock.metric, "at_risk", f"at risk: due in {_span(clock.due_at - now)}", clock
@@ -180,6 +184,7 @@ def filter_incidents(
         queryset = queryset.filter(organization_id=organization)
     if assignee is not None:
         queryset = queryset.filter(assignee=assignee)
+    q = q.replace("\x00", "")  # PostgreSQL refuses NUL in text; it can match nothing anyway
     if q:
         text = Q(title__icontains=q) | Q(description__icontains=q) | Q(number__icontains=q)
         queryset = queryset.filter(text)

@@ -73,7 +73,9 @@ def _active_contract(organization: Organization, contract: Contract | None, day:
             f"one runs from {latest.starts_on:%-d %b %Y} to {latest.ends_on:%-d %b %Y}.",
         )
     if len(active) > 1:
-        raise ValidationError({"contract": [f"Choose one of your {len(active)} active contracts."]})
+        raise ValidationError(
+            {"contract": [f"{organization.name} has {len(active)} active contracts: choose one."]}
+        )
     return active[0]
 
 
@@ -452,9 +454,11 @@ def _check_transition(incident: Incident, actor: User, status: str, reason: str,
         raise PermissionDenied("Customers can close or reopen an incident; staff do the rest.")
     if status == Status.OPEN:
         days = settings.PORTAL_REOPEN_DAYS
-        if incident.resolved_at is None or now - incident.resolved_at > datetime.timedelta(
-            days=days
-        ):
+        if incident.status not in (Status.RESOLVED, Status.CLOSED):
+            raise ValidationError(
+                {"status": ["Only a resolved or closed incident can be reopened."]}
+            )
+        if not customer_may_reopen(incident, now):
             raise ValidationError(
                 {
                     "status": [
@@ -463,6 +467,15 @@ def _check_transition(incident: Incident, actor: User, status: str, reason: str,
                     ]
                 }
             )
+
+
+def customer_may_reopen(incident: Incident, now) -> bool:
+    """Customers reopen a resolved (or then closed) incident within the reopening window."""
+    return (
+        incident.status in (Status.RESOLVED, Status.CLOSED)
+        and incident.resolved_at is not None
+        and now - incident.resolved_at <= datetime.timedelta(days=settings.PORTAL_REOPEN_DAYS)
+    )
 
 
 def incident_change_status(
@@ -599,8 +612,11 @@ def attachment_add(
     return attachment
 
 
-def promised_first_response(contract: Contract, severity: int, premium: bool):
-    """The deadline a filing now would get, for the live hint on the form (None: no target)."""
+def promised_first_response(
+    contract: Contract, severity: int, premium: bool, received_at: datetime.datetime | None = None
+):
+    """The deadline a filing would get (received now, or when staff say the call came in),
+    for the live hint on the form (None: no target)."""
     if contract.tier.premium_incident_quota is not None and not premium:
         return None
-    return plan_clock(contract, severity, "first_response", timezone.now())
+    return plan_clock(contract, severity, "first_response", received_at or timezone.now())

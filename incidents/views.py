@@ -1,5 +1,6 @@
 """Incident pages: list, filing, detail, replies, status and files."""
 
+import datetime
 from zoneinfo import ZoneInfo
 
 from django.contrib import messages
@@ -9,6 +10,7 @@ from django.db import transaction
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_POST
 
 from contracts.models import Contract
@@ -32,8 +34,9 @@ def incident_list(request):
         params["organization"] = request.GET.get("organization", "").strip()
     if request.GET.get("mine") and user.is_provider_staff:
         params["assignee"] = user
-    if params.get("severity") and not params["severity"].isdigit():
-        params["severity"] = ""
+    for number in ("severity", "organization"):
+        if params.get(number) and not params[number].isdigit():
+            params[number] = ""  # a hand-edited URL filters on nothing, not a server error
     queryset = selectors.filter_incidents(selectors.incidents_for_user(user), **params)
     page = selectors.incident_page(
         queryset, sort=request.GET.get("sort", "newest"), cursor=request.GET.get("cursor", "")
@@ -41,11 +44,16 @@ def incident_list(request):
     query = request.GET.copy()
     query.pop("cursor", None)
     rows = [(incident, selectors.sla_states(incident)) for incident in page.rows]
+    organization = None if user.is_provider_staff else organization_of(user)
     context = {
         "rows": rows,
         "page": page,
         "filters": params,
         "query": query.urlencode(),
+        # The live refresh reloads the page being read, cursor included.
+        "live_query": request.GET.urlencode(),
+        # Customers read times in their own zone; staff lists span zones and read UTC.
+        "zone": ZoneInfo(organization.timezone) if organization else ZoneInfo("UTC"),
         "statuses": Status.choices,
         "kinds": Kind.choices,
     }
@@ -104,66 +112,98 @@ def incident_new(request):
         else:
             messages.success(request, f"Incident {incident.number} filed.")
             return redirect("incident_detail", incident_id=incident.pk)
-    contract = contracts[0] if len(contracts) == 1 else None
-    context = {
-        "form": form,
-        "refusal": refusal,
-        "contract": contract,
-        "premium_left": services.premium_left(contract) if contract else None,
-        "promise": _promise(user, contract, form["severity"].value() or 3, True)
-        if contract
-        else None,
-        "status": 409 if refusal else (400 if request.method == "POST" else 200),
+    values = {
+        name: form[name].value() if name in form.fields else None
+        for name in ("contract", "premium", "severity", "organization", "received_at")
     }
-    return render(request, "incidents/incident_new.html", context, status=context["status"])
+    if staff:
+        contracts = _staff_contracts(values["organization"])
+    status = 409 if refusal else (400 if request.method == "POST" else 200)
+    context = {"form": form, "refusal": refusal, **_hint(user, contracts, values)}
+    return render(request, "incidents/incident_new.html", context, status=status)
 
 
-def _promise(user, contract, severity, premium) -> str:
+def _staff_contracts(organization_id) -> list[Contract]:
+    """The active contracts of the organisation staff are filing for (by its local date)."""
+    if not organization_id or not str(organization_id).isdigit():
+        return []
+    contracts = list(
+        Contract.objects.filter(organization_id=organization_id).select_related(
+            "tier", "calendar", "organization"
+        )
+    )
+    if not contracts:
+        return []
+    today = timezone.localdate(timezone=ZoneInfo(contracts[0].organization.timezone))
+    return [c for c in contracts if c.is_active_on(today)]
+
+
+def _received_at(value) -> datetime.datetime | None:
+    """Staff's "received at" as typed (UTC, as the form says); None when empty or invalid."""
+    if isinstance(value, datetime.datetime):
+        parsed = value
+    else:
+        parsed = parse_datetime(str(value or "").strip().replace("T", " "))
+    if parsed is None:
+        return None
+    if timezone.is_naive(parsed):
+        parsed = timezone.make_aware(parsed, datetime.UTC)
+    return parsed if parsed <= timezone.now() else None
+
+
+def _hint(user, contracts: list[Contract], values: dict) -> dict:
+    """What the filing form shows beside the severity: the promised first response and,
+    on a tier with a premium quota, the units left this contract year."""
+    chosen = str(values.get("contract") or "")
+    contract = next((c for c in contracts if str(c.pk) == chosen), None) or (
+        contracts[0] if len(contracts) == 1 else None
+    )
+    staff = user.is_provider_staff
+    received_at = _received_at(values.get("received_at")) if staff else None
+    premium = str(values.get("premium") if values.get("premium") is not None else "1") not in (
+        "0",
+        "False",
+    )
+    return {
+        "contract": contract,
+        "contracts": contracts,
+        "offers_premium": staff
+        or any(c.tier.premium_incident_quota is not None for c in contracts),
+        "premium_left": services.premium_left(contract) if contract else None,
+        "promise": _promise(user, contract, values.get("severity") or 3, premium, received_at),
+    }
+
+
+def _promise(user, contract, severity, premium, received_at=None) -> str:
     try:
         severity = int(severity)
     except (TypeError, ValueError):
         severity = 3
     if contract is None:
-        return "Choose the organisation's contract to see the promised response."
+        return "Choose the contract to see the promised response."
     if severity not in (1, 2, 3, 4):
         return ""
-    plan = services.promised_first_response(contract, severity, premium)
+    plan = services.promised_first_response(contract, severity, premium, received_at)
     if plan is None:
         if contract.tier.premium_incident_quota is not None and not premium:
-            return "Standard incidents have no response target on your tier."
-        return "No response target on your tier for this severity."
+            return "Standard incidents have no response target on this tier."
+        return "No response target on this tier for this severity."
     zone = ZoneInfo(contract.organization.timezone)
     local = plan.due_at.astimezone(zone)
     whose = "their" if user.is_provider_staff else "your"
-    return f"First response due by {local:%a %-d %b, %H:%M}, {whose} time ({zone.key})."
+    late = " (already passed)" if plan.due_at <= timezone.now() else ""
+    return f"First response due by {local:%a %-d %b, %H:%M}, {whose} time ({zone.key}){late}."
 
 
 @login_required
 def incident_promise(request):
-    """The live hint on the filing form as severity (or premium) changes."""
+    """The live hint on the filing form as the severity, contract or premium change."""
     user = request.user
-    contract = None
     if user.is_provider_staff:
-        org_id = request.GET.get("organization")
-        if org_id and org_id.isdigit():
-            today = timezone.localdate()
-            active = [
-                c
-                for c in Contract.objects.filter(organization_id=org_id).select_related(
-                    "tier", "calendar", "organization"
-                )
-                if c.is_active_on(today)
-            ]
-            contract = active[0] if len(active) == 1 else None
+        contracts = _staff_contracts(request.GET.get("organization"))
     else:
         _, contracts = _customer_contracts(user)
-        chosen = request.GET.get("contract")
-        contract = next((c for c in contracts if str(c.pk) == chosen), None) or (
-            contracts[0] if len(contracts) == 1 else None
-        )
-    premium = request.GET.get("premium", "1") != "0"
-    text = _promise(user, contract, request.GET.get("severity"), premium)
-    return render(request, "incidents/_promise.html", {"promise": text})
+    return render(request, "incidents/_promise.html", _hint(user, contracts, request.GET))
 
 
 def _detail_context(request, incident, reply_form=None, upload_form=None):
@@ -189,7 +229,10 @@ def _detail_context(request, incident, reply_form=None, upload_form=None):
 def _status_choices(user, incident) -> list[tuple[str, str]]:
     allowed = services.TRANSITIONS[incident.status]
     if not user.is_provider_staff:
-        allowed = allowed & {Status.CLOSED, Status.OPEN}
+        # Customers close, and reopen only within the reopening window after a resolution.
+        allowed = allowed & {Status.CLOSED}
+        if services.customer_may_reopen(incident, timezone.now()):
+            allowed = allowed | {Status.OPEN}
     labels = dict(Status.choices)
     labels[Status.OPEN] = "Reopen" if not incident.is_open else labels[Status.OPEN]
     return [(s, labels[s]) for s in Status.values if s in allowed]

@@ -1,0 +1,184 @@
+"""The server-rendered incident pages: filing hints, status buttons, list display, paging."""
+
+import datetime
+import re
+from urllib.parse import unquote
+
+import pytest
+import time_machine
+from django.utils import timezone
+
+from contracts.models import Tier
+from incidents.models import Incident, Notification, OutboxStatus, SlaClock
+from incidents.selectors import clock_state
+from incidents.services import incident_change_status, incident_file
+from tests.conftest import make_tenant
+from tests.factories import CalendarFactory, ContractFactory
+
+pytestmark = pytest.mark.django_db
+
+T = datetime.datetime(2026, 6, 3, 10, 0, tzinfo=datetime.UTC)  # a Wednesday
+FORM = {"title": "Console down", "description": "d", "severity": 1, "kind": "problem"}
+
+
+@pytest.fixture
+def two_contracts(db):
+    """A customer holding MSA Start and MSA Enterprise at once."""
+    tenant = make_tenant("Twice AG", "msa-start")
+    second = ContractFactory(
+        organization=tenant.organization,
+        tier=Tier.objects.get(code="msa-enterprise"),
+        calendar=CalendarFactory(name="Twice 24x7", always_open=True),
+    )
+    return tenant, tenant.contract, second
+
+
+# -- filing -------------------------------------------------------------------------------
+
+
+def test_a_customer_with_two_contracts_chooses_one_and_can_file_premium(client, two_contracts):
+    tenant, start, _ = two_contracts
+    client.force_login(tenant.member)
+    page = client.get("/incidents/new/").content.decode()
+    assert 'name="premium"' in page
+    assert re.search(r'<select name="contract"[^>]*class="promise-input"', page)
+
+    hint = client.get(f"/incidents/new/promise/?contract={start.pk}&severity=1&premium=1")
+    assert "First response due by" in hint.content.decode()
+    assert "6 of 6 premium incidents left" in hint.content.decode()
+
+    response = client.post("/incidents/new/", {**FORM, "contract": start.pk, "premium": "1"})
+    assert response.status_code == 302
+    incident = Incident.objects.get()
+    assert (incident.contract, incident.premium) == (start, True)
+    assert SlaClock.objects.filter(incident=incident).exists()
+
+
+def test_staff_pick_the_contract_of_an_organisation_with_two(client, staff, two_contracts):
+    tenant, _, enterprise = two_contracts
+    client.force_login(staff["engineer"])
+    base = {**FORM, "organization": tenant.organization.pk, "channel": "phone"}
+
+    refused = client.post("/incidents/new/", base)
+    assert refused.status_code == 400
+    assert "Twice AG has 2 active contracts: choose one." in refused.content.decode()
+
+    response = client.post("/incidents/new/", {**base, "contract": enterprise.pk})
+    assert response.status_code == 302
+    assert Incident.objects.get().contract == enterprise
+
+
+def test_staff_hint_counts_from_the_time_received_and_shows_units_left(client, staff):
+    tenant = make_tenant("Start GmbH", "msa-start")
+    tenant.contract.calendar.always_open = True
+    tenant.contract.calendar.save(update_fields=["always_open"])
+    client.force_login(staff["engineer"])
+    org = tenant.organization.pk
+    with time_machine.travel(T, tick=False):
+        hint = client.get(
+            f"/incidents/new/promise/?organization={org}&severity=1&premium=1"
+            "&received_at=2026-06-03T02:00"
+        ).content.decode()
+    # Six hours from 02:00 UTC is 08:00 UTC, 10:00 in Madrid: before "now", so passed.
+    assert "Wed 3 Jun, 10:00, their time (Europe/Madrid) (already passed)" in hint
+    assert "6 of 6 premium incidents left" in hint
+
+
+def test_a_refused_post_keeps_the_hint_for_the_premium_choice_made(client):
+    tenant = make_tenant("Start GmbH", "msa-start")
+    client.force_login(tenant.member)
+    response = client.post("/incidents/new/", {**FORM, "title": "", "premium": "0"})
+    assert response.status_code == 400
+    assert "Standard incidents have no response target on this tier." in response.content.decode()
+
+
+# -- the detail page's status buttons -----------------------------------------------------
+
+
+def buttons(client, incident):
+    page = client.get(f"/incidents/{incident.pk}/").content.decode()
+    return re.findall(r'name="status" value="(\w+)"', page)
+
+
+def test_customers_see_close_and_reopen_only_when_they_can_use_them(client, ours, staff):
+    incident = incident_file(actor=ours.member, title="t", description="d", severity=2)
+    client.force_login(ours.member)
+    assert buttons(client, incident) == ["closed"]
+
+    incident_change_status(incident=incident, actor=staff["engineer"], status="resolved")
+    assert buttons(client, incident) == ["open", "closed"]
+
+    with time_machine.travel(timezone.now() + datetime.timedelta(days=15)):
+        client.force_login(ours.member)  # the first session has expired by then
+        assert buttons(client, incident) == ["closed"]
+        refused = client.post(f"/incidents/{incident.pk}/status/", {"status": "open"}, follow=True)
+    assert "within 14 days of its resolution" in refused.content.decode()
+
+
+def test_a_customer_cannot_reopen_an_incident_that_is_still_open(api, ours):
+    incident = incident_file(actor=ours.member, title="t", description="d", severity=2)
+    response = api(ours.member).patch(f"/api/v1/incidents/{incident.pk}/", {"status": "open"})
+    assert response.status_code == 400
+    assert response.json() == {"status": ["Only a resolved or closed incident can be reopened."]}
+
+
+# -- the list -----------------------------------------------------------------------------
+
+
+def test_a_breached_clock_paused_later_still_reads_breached(ours, staff):
+    clock = SlaClock(
+        metric="resolution",
+        started_at=T,
+        due_at=None,
+        paused_at=T + datetime.timedelta(hours=3),
+        breached_at=T + datetime.timedelta(hours=2),
+    )
+    state = clock_state(clock, now=T + datetime.timedelta(hours=4))
+    assert state.state == "breached"
+    assert state.text == "breached 2 h 0 min ago, paused while waiting on the customer"
+
+
+@pytest.mark.parametrize("query", ["organization=abc", "q=a%00b", "severity=x"])
+def test_hand_edited_filters_are_ignored_not_a_server_error(client, ours, staff, query):
+    incident_file(actor=ours.member, title="t", description="d", severity=2)
+    for user in (staff["engineer"], ours.member):
+        client.force_login(user)
+        assert client.get(f"/incidents/?{query}").status_code == 200
+    assert client.get(f"/api/v1/incidents/?{query}").status_code == 200
+
+
+def test_the_live_refresh_reloads_the_page_being_read(client, ours):
+    for n in range(30):
+        incident_file(actor=ours.member, title=f"n{n}", description="d", severity=3)
+    client.force_login(ours.member)
+    first = client.get("/incidents/?severity=3").content.decode()
+    cursor = re.search(r"cursor=([\w=-]+)", first).group(1)
+    second = client.get(f"/incidents/?severity=3&cursor={cursor}").content.decode()
+    live = re.search(r'hx-get="([^"]+)"[^>]*hx-trigger="every 30s"', second).group(1)
+    assert f"cursor={cursor}" in unquote(live)
+    assert "severity=3" in live
+
+
+def test_customers_read_the_list_in_their_own_time_zone(client, ours):
+    ours.organization.timezone = "Asia/Tokyo"
+    ours.organization.save(update_fields=["timezone"])
+    with time_machine.travel(T, tick=False):
+        incident_file(actor=ours.member, title="t", description="d", severity=2)
+    client.force_login(ours.member)
+    page = client.get("/incidents/").content.decode()
+    assert "Received (Asia/Tokyo)" in page
+    assert "3 Jun 2026 19:00" in page
+
+
+# -- the outbox page ----------------------------------------------------------------------
+
+
+def test_outbox_pages_keep_the_status_filter(client, provider_admin, ours):
+    ours.contract.calendar.always_open = True
+    ours.contract.calendar.save(update_fields=["always_open"])
+    for n in range(60):
+        incident_file(actor=ours.member, title=f"n{n}", description="d", severity=1)
+    Notification.objects.update(status=OutboxStatus.FAILED, last_error="550 no such user")
+    client.force_login(provider_admin)
+    page = client.get("/operations/outbox/?status=failed").content.decode()
+    assert "status=failed&amp;page=2" in page
