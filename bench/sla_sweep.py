@@ -179,7 +179,9 @@ def main() -> int:
     def reset():
         with connection.cursor() as cur:
             cur.execute("DELETE FROM incidents_notification")
-            cur.execute("DELETE FROM incidents_incidentevent WHERE kind LIKE 'sla_%%'")
+            cur.execute(
+                "DELETE FROM incidents_incidentevent WHERE kind LIKE 'sla_%%' OR kind = 'escalated'"
+            )
             cur.execute(
                 "UPDATE incidents_slaclock SET breached_at = NULL, warned_at = NULL "
                 "WHERE breached_at IS NOT NULL OR warned_at IS NOT NULL"
@@ -196,8 +198,8 @@ def main() -> int:
         # What the sweep wrote is what the raw SQL must write.
         clock_ids = list(SlaClock.objects.filter(breached_at=now).values_list("pk", flat=True))
         events = list(
-            IncidentEvent.objects.filter(kind="sla_breach").values_list(
-                "organization_id", "incident_id", "kind", "at", "data"
+            IncidentEvent.objects.filter(kind__in=["sla_breach", "escalated"]).values_list(
+                "organization_id", "incident_id", "kind", "at", "data", "internal"
             )
         )
         outbox = list(
@@ -225,19 +227,19 @@ def main() -> int:
                 raw,
                 "INSERT INTO incidents_incidentevent "
                 "(organization_id, incident_id, kind, at, data, internal) VALUES %s RETURNING id, "
-                "incident_id",
-                [(o, i, k, a, Json(d), False) for o, i, k, a, d in events],
+                "incident_id, kind",
+                [(o, i, k, a, Json(d), x) for o, i, k, a, d, x in events],
                 page_size=1000,
                 fetch=True,
             )
-            event_of = {incident: event for event, incident in event_ids}
+            event_of = {(incident, kind): event for event, incident, kind in event_ids}
             execute_values(
                 raw,
                 "INSERT INTO incidents_notification (organization_id, incident_id, event_id, "
                 "event_kind, recipient, subject, body, status, attempts, next_attempt_at, "
                 "last_error, created_at, clock_id, deadline) VALUES %s ON CONFLICT DO NOTHING",
                 [
-                    (o, i, event_of[e], k, r, "", "", "pending", 0, n, "", now, c, d)
+                    (o, i, event_of[e, k], k, r, "", "", "pending", 0, n, "", now, c, d)
                     for o, i, e, k, r, n, c, d in outbox
                 ],
                 page_size=1000,
@@ -245,7 +247,7 @@ def main() -> int:
         raw_times.append(time.perf_counter() - t)
         written = (
             SlaClock.objects.filter(breached_at=now).count(),
-            IncidentEvent.objects.filter(kind="sla_breach").count(),
+            IncidentEvent.objects.filter(kind__in=["sla_breach", "escalated"]).count(),
             Notification.objects.count(),
         )
         assert written == (len(clock_ids), len(events), len(outbox)), written

@@ -131,13 +131,36 @@ def _record(rows: list[dict], kind: str, now) -> int:
         )
         for r in rows
     )
-    Notification.objects.bulk_create(sla_outbox(rows, events, kind, now), ignore_conflicts=True)
+    people = _People(rows)
+    if kind == "sla_breach":
+        _escalate(rows, people, now)
+    Notification.objects.bulk_create(
+        sla_outbox(rows, events, kind, now, people), ignore_conflicts=True
+    )
     return len(rows)
 
 
-def sla_outbox(rows: list[dict], events, kind: str, now) -> list[Notification]:
+def _escalate(rows: list[dict], people: "_People", now) -> None:
+    """A severity 1-2 breach goes to the duty manager: the timeline says so (staff only)."""
+    if not people.duty:
+        return
+    IncidentEvent.objects.bulk_create(
+        IncidentEvent(
+            organization_id=r["organization_id"],
+            incident_id=r["incident_id"],
+            kind="escalated",
+            at=now,
+            internal=True,
+            data={"metric": r["metric"], "to": "duty manager", "reason": "sla_breach"},
+        )
+        for r in rows
+        if r["incident__severity"] <= 2
+    )
+
+
+def sla_outbox(rows: list[dict], events, kind: str, now, people=None) -> list[Notification]:
     """The outbox rows for SLA events, each keyed by its clock and deadline."""
-    people = _People(rows)
+    people = people or _People(rows)
     outbox = []
     for row, event in zip(rows, events, strict=True):
         outbox += outbox_rows(
@@ -150,8 +173,10 @@ def notify_breach(clock_id: int, event: IncidentEvent, now) -> None:
     """Queue the e-mails for a breach recorded outside the sweep (a call logged after its
     deadline, a severity change, a reopening), to the same people the sweep tells."""
     rows = list(SlaClock.objects.filter(pk=clock_id).values(*FIELDS))
+    people = _People(rows)
+    _escalate(rows, people, now)
     Notification.objects.bulk_create(
-        sla_outbox(rows, [event], "sla_breach", now), ignore_conflicts=True
+        sla_outbox(rows, [event], "sla_breach", now, people), ignore_conflicts=True
     )
     transaction.on_commit(enqueue_sending)
 

@@ -284,3 +284,30 @@ def test_the_outbox_refuses_a_second_mail_for_the_same_clock_deadline_and_person
     assert (
         Notification.objects.filter(recipient=row.recipient, event_kind="sla_breach").count() == 1
     )
+
+
+def test_a_severity_1_breach_is_escalated_on_the_staff_timeline(sev1, api, ours, staff):
+    sweep(now=at(31))
+    (escalated,) = IncidentEvent.objects.filter(incident=sev1, kind="escalated")
+    assert escalated.internal is True
+    assert escalated.data == {
+        "metric": "first_response",
+        "to": "duty manager",
+        "reason": "sla_breach",
+    }
+    url = f"/api/v1/incidents/{sev1.pk}/events/"
+    staff_kinds = [e["kind"] for e in api(staff["engineer"]).get(url).json()["results"]]
+    customer_kinds = [e["kind"] for e in api(ours.member).get(url).json()["results"]]
+    assert "escalated" in staff_kinds
+    assert "escalated" not in customer_kinds
+    assert "sla_breach" in customer_kinds
+
+
+def test_a_severity_3_breach_is_not_escalated(ours, staff):
+    ours.contract.calendar.always_open = True
+    ours.contract.calendar.save(update_fields=["always_open"])
+    with time_machine.travel(T0, tick=False):
+        incident = incident_file(actor=ours.member, title="x", description="d", severity=3)
+    sweep(now=at(6 * 60 + 1))
+    assert kinds(incident) == ["sla_breach"]
+    assert not IncidentEvent.objects.filter(incident=incident, kind="escalated").exists()
