@@ -190,6 +190,26 @@ def restart_resolution(incident: Incident, now, actor=None) -> None:
             _breach_now(incident, clock, now, actor)
 
 
+HALTED = {"waiting_on_customer", "resolved", "closed"}
+
+
+def _halted(incident: Incident, clock: str, now) -> tuple[int, datetime.datetime | None]:
+    """The seconds a resolution clock would not have counted so far (waiting on the
+    customer, or resolved before a reopening), from the status history; and when the
+    current halt began, if the incident is halted now."""
+    seconds = 0
+    since = None
+    changes = IncidentEvent.objects.filter(incident=incident, kind="status_changed")
+    for at, data in changes.order_by("at", "id").values_list("at", "data"):
+        halted = data.get("new") in HALTED
+        if halted and since is None:
+            since = at
+        elif not halted and since is not None:
+            seconds += int(_elapsed(incident.contract, clock, since, at).total_seconds())
+            since = None
+    return seconds, since
+
+
 def retarget(incident: Incident, now, actor=None, *, responded: bool) -> None:
     """After a severity change: recompute from the original start with the new targets.
 
@@ -233,11 +253,15 @@ def retarget(incident: Incident, now, actor=None, *, responded: bool) -> None:
                 target_minutes=plan.target_minutes,
                 started_at=incident.received_at,
             )
+            waiting = False
+            if metric == Metric.RESOLUTION:
+                # Gained late: credit the time it would have been paused or stopped.
+                clock.paused_seconds, halted_since = _halted(incident, clock.clock, now)
+                waiting = incident.status == "waiting_on_customer"
             clock.due_at, clock.warn_at = deadlines(incident.contract, clock)
-            waiting = metric == Metric.RESOLUTION and incident.status == "waiting_on_customer"
             if waiting:
-                # Gained while waiting on the customer: it starts paused, as it would be.
-                clock.paused_at, clock.due_at, clock.warn_at = now, None, None
+                # Gained while waiting on the customer: paused since the wait began.
+                clock.paused_at, clock.due_at, clock.warn_at = halted_since or now, None, None
             clock.save()
             record(
                 incident,

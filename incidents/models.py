@@ -257,9 +257,10 @@ class Notification(models.Model):
     # second e-mail for the same (clock, event, deadline, recipient) cannot be written
     # even by another event row.
     clock = models.ForeignKey(
-        # Indexed by outbox_sla_once, which leads with the clock.
+        # Indexed by outbox_sla_once, which leads with the clock. A clock removed by a
+        # severity change keeps its queued e-mails.
         SlaClock,
-        on_delete=models.CASCADE,
+        on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="+",

@@ -25,6 +25,7 @@ from incidents.models import (
     Incident,
     Kind,
     Product,
+    SlaClock,
     Status,
     ThreadEntry,
 )
@@ -326,14 +327,23 @@ def _staff_for(incident: Incident) -> list[User]:
 # -- replies, status, severity, assignment ------------------------------------------------
 
 
-def _locked(incident: Incident) -> Incident:
-    # NO KEY UPDATE, so the sweep's event inserts (which only reference the incident)
-    # never wait on a web change that in turn waits on the sweep's clock locks.
-    return (
+def _locked(incident: Incident, *, clocks: bool = False) -> Incident:
+    """The incident row, locked; with `clocks`, its SLA clocks too.
+
+    Lock order is always incident, then clocks. NO KEY UPDATE on the incident, so the
+    sweep's event inserts (which only reference it) never wait on a web change; the
+    sweep itself locks only clocks, so the two never wait on each other in a circle.
+    A change that reads clocks locks them first, so a sweep that claimed a clock has
+    committed before the change reads it, and the change's time is taken after that.
+    """
+    locked = (
         Incident.objects.select_for_update(of=("self",), no_key=True)
         .select_related("contract__tier", "contract__calendar", "organization", "filed_by")
         .get(pk=incident.pk)
     )
+    if clocks:
+        list(SlaClock.objects.select_for_update().filter(incident=locked).values_list("pk"))
+    return locked
 
 
 def incident_reply(
@@ -354,11 +364,11 @@ def incident_reply(
     uploads = list(uploads)
     for upload, _ in uploads:
         files.check_size(upload)
-    now = timezone.now()
     stored = []
     try:
         with transaction.atomic():
-            incident = _locked(incident)
+            incident = _locked(incident, clocks=True)
+            now = timezone.now()  # after the locks: the reply happens when it commits
             if incident.status == Status.CLOSED:
                 raise ValidationError(
                     {"body": ["This incident is closed. Reopen it or file a new one."]}
@@ -481,9 +491,9 @@ def customer_may_reopen(incident: Incident, now) -> bool:
 def incident_change_status(
     *, incident: Incident, actor: User, status: str, reason: str = ""
 ) -> Incident:
-    now = timezone.now()
     with transaction.atomic():
-        incident = _locked(incident)
+        incident = _locked(incident, clocks=True)
+        now = timezone.now()
         _check_transition(incident, actor, status, reason, now)
         if status == Status.OPEN and incident.status == Status.CLOSED:
             _recharge_premium(incident, actor)
@@ -550,9 +560,9 @@ def incident_change_severity(*, incident: Incident, actor: User, severity: int) 
         raise PermissionDenied("Only staff change an incident's severity.")
     if severity not in (1, 2, 3, 4):
         raise ValidationError({"severity": ["Severity must be 1, 2, 3 or 4."]})
-    now = timezone.now()
     with transaction.atomic():
-        incident = _locked(incident)
+        incident = _locked(incident, clocks=True)
+        now = timezone.now()
         old = incident.severity
         if old == severity:
             return incident

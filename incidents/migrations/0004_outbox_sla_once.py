@@ -18,7 +18,7 @@ class Migration(migrations.Migration):
                 blank=True,
                 db_index=False,
                 null=True,
-                on_delete=django.db.models.deletion.CASCADE,
+                on_delete=django.db.models.deletion.SET_NULL,
                 related_name="+",
                 to="incidents.slaclock",
             ),

@@ -360,8 +360,31 @@ def test_resolution_clock_gained_by_severity_change_while_waiting_starts_paused(
         incident_change_severity(incident=incident, actor=engineer, severity=2)
         gained = clock(incident, "resolution")
         assert gained.started_at == T
-        assert gained.paused_at is not None
+        assert gained.paused_at == T  # paused since the wait began, not since the change
         assert gained.due_at is None
+        traveller.shift(H)
+        incident_reply(incident=incident, author=res.member, body="Here are the logs")
+
+    resumed = clock(incident, "resolution")
+    # Two hours of waiting are credited: ten hours of target from the customer's reply.
+    assert resumed.paused_seconds == 2 * 3600
+    assert resumed.due_at == T + 2 * H + 10 * H
+
+
+def test_resolution_clock_gained_after_a_reopening_credits_the_resolved_time(res, staff):
+    engineer = staff["engineer"]
+    with time_machine.travel(T, tick=False) as traveller:
+        incident = file(res, severity=4)
+        traveller.shift(H)
+        incident_change_status(incident=incident, actor=engineer, status="resolved")
+        traveller.shift(3 * H)
+        incident_change_status(incident=incident, actor=engineer, status="open")
+        traveller.shift(H)
+        incident_change_severity(incident=incident, actor=engineer, severity=2)
+
+    gained = clock(incident, "resolution")
+    assert gained.paused_seconds == 3 * 3600
+    assert gained.due_at == T + 3 * H + 10 * H
 
 
 @pytest.mark.parametrize("status", ["resolved", "closed"])
