@@ -6,12 +6,16 @@ transaction or a second worker can never queue the same e-mail twice.
 Rows hold ids only; the sender renders subject and body from the event.
 """
 
+import logging
+
 from django.conf import settings
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
 from incidents.models import IncidentEvent, Notification, ThreadEntry
+
+logger = logging.getLogger(__name__)
 
 EVENT_TITLES = {
     "filed": "New incident",
@@ -65,9 +69,14 @@ def notify(event: IncidentEvent, recipients, *, actor=None) -> int:
 
 
 def enqueue_sending() -> None:
+    """Ask a worker to send now. Runs after commit, so it must not fail the request: if the
+    broker is unreachable the rows wait for beat's periodic send instead."""
     from incidents.tasks import send_outbox
 
-    send_outbox.delay()
+    try:
+        send_outbox.delay()
+    except Exception:
+        logger.warning("Could not queue the outbox sender; beat's next run sends", exc_info=True)
 
 
 def render(row: Notification) -> tuple[str, str]:

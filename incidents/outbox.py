@@ -12,6 +12,7 @@ lets mail clients fold such a copy.
 
 import datetime
 import logging
+import time
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
@@ -78,11 +79,12 @@ def _send_one(pk: int, smtp: _Smtp) -> bool | None:
         row = (
             Notification.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("incident", "event__actor")
-            .filter(pk=pk, status=OutboxStatus.PENDING)
+            # Still due: another sender may have failed it and set its backoff meanwhile.
+            .filter(pk=pk, status=OutboxStatus.PENDING, next_attempt_at__lte=timezone.now())
             .first()
         )
         if row is None:
-            return None  # sent meanwhile, or another worker holds it
+            return None  # sent, rescheduled, or held by another worker
         attempts = row.attempts + 1
         try:
             with transaction.atomic():
@@ -117,8 +119,10 @@ def _send_one(pk: int, smtp: _Smtp) -> bool | None:
     return True
 
 
-def outbox_send(batch: int = 200) -> int:
-    """Send what is due; returns the number of e-mails sent."""
+def outbox_send(batch: int = 200, budget_seconds: float = 240) -> int:
+    """Send what is due; returns the number of e-mails sent. Stops taking rows after
+    `budget_seconds` (well inside the task's time limit); the next run goes on."""
+    started = time.monotonic()
     now = timezone.now()
     due = Notification.objects.filter(
         status=OutboxStatus.PENDING, next_attempt_at__lte=now
@@ -127,6 +131,8 @@ def outbox_send(batch: int = 200) -> int:
     smtp = _Smtp()
     try:
         for pk in list(due.values_list("pk", flat=True)[:batch]):
+            if time.monotonic() - started > budget_seconds:
+                break
             if _send_one(pk, smtp):
                 sent += 1
     finally:

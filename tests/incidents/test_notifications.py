@@ -156,3 +156,57 @@ def test_retry_waits_for_its_backoff(incident, settings):
     with time_machine.travel(timezone.now() + datetime.timedelta(minutes=5)):
         assert outbox_send() == 1
     assert Notification.objects.get().status == OutboxStatus.SENT
+
+
+def test_a_row_another_sender_just_failed_waits_for_its_backoff(incident, settings):
+    from incidents.outbox import _send_one, _Smtp
+
+    Notification.objects.update(status=OutboxStatus.PENDING, attempts=0)
+    settings.EMAIL_BACKEND = "tests.incidents.failing_backend.EmailBackend"
+    row = Notification.objects.first()
+    Notification.objects.exclude(pk=row.pk).delete()
+    # Sender A listed the row; sender B failed it first and set its backoff.
+    assert outbox_send() == 0
+    row.refresh_from_db()
+    assert (row.attempts, row.status) == (1, OutboxStatus.PENDING)
+    assert _send_one(row.pk, _Smtp()) is None  # A skips it instead of retrying at once
+    row.refresh_from_db()
+    assert row.attempts == 1
+
+
+def test_the_sender_stops_taking_rows_when_its_time_is_up(incident):
+    Notification.objects.update(status=OutboxStatus.PENDING, attempts=0)
+    mail.outbox.clear()
+    assert outbox_send(budget_seconds=-1) == 0
+    assert mail.outbox == []
+    assert outbox_send() == Notification.objects.count()
+
+
+def fresh_broker_pools(app):
+    """Drop the app's cached connection and producer pools (they are made again on use)."""
+    app._pool = None
+    app.amqp._producer_pool = None
+
+
+def test_an_unreachable_broker_does_not_fail_a_committed_change(
+    ours, staff, settings, caplog, django_capture_on_commit_callbacks
+):
+    from portal.celery import app
+
+    incident = incident_file(actor=ours.member, title="x", description="d", severity=2)
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    app.conf.task_always_eager = False
+    broker, retry = app.conf.broker_url, app.conf.broker_connection_retry
+    app.conf.broker_url = "redis://127.0.0.1:1/0"  # nothing listens there
+    app.conf.broker_connection_retry = False
+    fresh_broker_pools(app)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            entry = incident_reply(incident=incident, author=staff["engineer"], body="Fixed")
+    finally:
+        app.conf.broker_url, app.conf.broker_connection_retry = broker, retry
+        app.conf.task_always_eager = True
+        fresh_broker_pools(app)
+    assert entry.pk is not None
+    assert "Could not queue the outbox sender" in caplog.text
+    assert Notification.objects.filter(event_kind="replied", status="pending").exists()

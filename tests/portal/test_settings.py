@@ -73,3 +73,13 @@ def test_celery_broker_defaults_to_redis_url():
         timeout=60,
     )
     assert result.stdout.strip() == "redis://127.0.0.1:6379/5", result.stderr
+
+
+def test_no_task_outlives_the_brokers_visibility_timeout():
+    from django.conf import settings as live
+
+    # The suite runs on Redis, whose visibility timeout re-delivers unacknowledged tasks.
+    visibility = live.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"]
+    assert live.CELERY_TASK_SOFT_TIME_LIMIT < live.CELERY_TASK_TIME_LIMIT < visibility
+    # A stalled SMTP server fails a send long before the task's own limit.
+    assert 0 < live.EMAIL_TIMEOUT < live.CELERY_TASK_SOFT_TIME_LIMIT
