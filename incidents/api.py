@@ -2,8 +2,16 @@
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import mixins, pagination, parsers, serializers, status, viewsets
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from rest_framework import (
+    mixins,
+    pagination,
+    parsers,
+    renderers,
+    serializers,
+    status,
+    viewsets,
+)
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
@@ -12,6 +20,18 @@ from incidents import selectors, services
 from incidents.models import Channel, Incident, Kind, Product, SlaClock, Status
 from incidents.views import check_download, download_response
 from portal.models import Organization, User
+
+
+class FileRenderer(renderers.BaseRenderer):
+    """Lets a download answer any Accept header (the file response renders itself);
+    errors on the same route still come back as JSON."""
+
+    media_type = "*/*"
+    format = "file"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        # Only errors reach a renderer here (a file streams itself): send them as JSON.
+        return renderers.JSONRenderer().render(data)
 
 
 class IncidentCursorPagination(pagination.CursorPagination):
@@ -35,11 +55,16 @@ class ClockSerializer(serializers.Serializer):
         return clock.paused_at is not None
 
 
+class SlaSerializer(serializers.Serializer):
+    first_response = ClockSerializer(allow_null=True)
+    resolution = ClockSerializer(allow_null=True)
+
+
 class IncidentSerializer(serializers.ModelSerializer):
     organization = serializers.PrimaryKeyRelatedField(read_only=True)
     contract = serializers.PrimaryKeyRelatedField(read_only=True)
-    assignee = serializers.PrimaryKeyRelatedField(read_only=True)
-    product = serializers.PrimaryKeyRelatedField(read_only=True)
+    assignee = serializers.IntegerField(source="assignee_id", read_only=True, allow_null=True)
+    product = serializers.IntegerField(source="product_id", read_only=True, allow_null=True)
     sla = serializers.SerializerMethodField()
 
     class Meta:
@@ -65,6 +90,7 @@ class IncidentSerializer(serializers.ModelSerializer):
             "sla",
         ]
 
+    @extend_schema_field(SlaSerializer)
     def get_sla(self, incident: Incident) -> dict:
         clocks = {c.metric: c for c in incident.clocks.all()}
         return {
@@ -120,7 +146,7 @@ class ReplySerializer(serializers.Serializer):
     internal = serializers.BooleanField(default=False)
     qualified = serializers.BooleanField(required=False, allow_null=True, default=None)
     kind = serializers.CharField(read_only=True)
-    author = serializers.PrimaryKeyRelatedField(read_only=True)
+    author = serializers.IntegerField(source="author_id", read_only=True, allow_null=True)
     by_staff = serializers.BooleanField(read_only=True)
     qualified_response = serializers.BooleanField(read_only=True)
     created_at = serializers.DateTimeField(read_only=True)
@@ -130,7 +156,7 @@ class EventSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     kind = serializers.CharField()
     at = serializers.DateTimeField()
-    actor = serializers.PrimaryKeyRelatedField(read_only=True)
+    actor = serializers.IntegerField(source="actor_id", read_only=True, allow_null=True)
     data = serializers.JSONField()
 
 
@@ -235,7 +261,8 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
             )
         return incident
 
-    @extend_schema(request=ReplySerializer, responses=ReplySerializer(many=True))
+    @extend_schema(methods=["GET"], responses=ReplySerializer(many=True))
+    @extend_schema(methods=["POST"], request=ReplySerializer, responses={201: ReplySerializer})
     @action(detail=True, methods=["get", "post"])
     def replies(self, request, *args, **kwargs):
         incident = self.get_object()
@@ -259,7 +286,10 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         incident = self.get_object()
         return self._paged(selectors.events_for_user(request.user, incident), EventSerializer)
 
-    @extend_schema(request=UploadSerializer, responses=AttachmentSerializer(many=True))
+    @extend_schema(methods=["GET"], responses=AttachmentSerializer(many=True))
+    @extend_schema(
+        methods=["POST"], request=UploadSerializer, responses={201: AttachmentSerializer}
+    )
     @action(
         detail=True,
         methods=["get", "post"],
@@ -288,6 +318,7 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     @action(
         detail=True,
         methods=["get"],
+        renderer_classes=[FileRenderer, renderers.JSONRenderer],
         url_path=r"attachments/(?P<attachment_id>\d+)/download",
     )
     def download(self, request, *args, attachment_id=None, **kwargs):
@@ -300,6 +331,8 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         paginator = pagination.CursorPagination()
         paginator.ordering = ("id",)
         paginator.page_size = 100
+        paginator.page_size_query_param = "page_size"
+        paginator.max_page_size = 200
         page = paginator.paginate_queryset(queryset.order_by("id"), self.request, view=self)
         data = serializer_class(page, many=True, context={"request": self.request}).data
         return paginator.get_paginated_response(data)

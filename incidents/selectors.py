@@ -172,7 +172,7 @@ def filter_incidents(
     organization: str = "",
     assignee: User | None = None,
 ) -> QuerySet[Incident]:
-    if status == "open":
+    if status == "active":  # the pages' "not resolved": new, open or waiting
         queryset = queryset.exclude(status__in=["resolved", "closed"])
     elif status:
         queryset = queryset.filter(status=status)

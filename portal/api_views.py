@@ -166,8 +166,11 @@ class StaffViewSet(
 ):
     serializer_class = StaffSerializer
     permission_classes = [permissions.IsAuthenticated, ProviderStaffOnly]
+    queryset = User.objects.none()  # the model, for the schema; get_queryset scopes it
 
     def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return User.objects.none()  # the schema generator has no user
         if not self.request.user.is_provider_staff:
             return User.objects.none()
         return staff_members().order_by("-id")

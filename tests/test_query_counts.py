@@ -39,6 +39,8 @@ def count(client, url) -> int:
 
 STAFF_URLS = [
     "/organizations/",
+    "/organizations/{org}/",
+    "/api/v1/organizations/{org}/members/",
     "/contracts/",
     "/api/v1/organizations/",
     "/api/v1/contracts/",
@@ -51,9 +53,12 @@ STAFF_URLS = [
 @pytest.mark.parametrize("url", STAFF_URLS)
 def test_staff_lists_do_not_grow_with_rows(client, provider_admin, url):
     client.force_login(provider_admin)
-    add_rows(2)
+    org = OrganizationFactory()
+    scoped = org if "{org}" in url else None  # rows of that organisation, or of many
+    url = url.format(org=org.pk)
+    add_rows(2, organization=scoped)
     few = count(client, url)
-    add_rows(6)
+    add_rows(6, organization=scoped)
     assert count(client, url) == few
 
 

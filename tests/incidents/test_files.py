@@ -223,3 +223,16 @@ def test_files_on_internal_notes_stay_with_the_staff(api, client, ours, staff, i
     assert attachment.pk in [item["id"] for item in staff_list]
     download = api(staff["engineer"]).get(f"{base}{attachment.pk}/download/")
     assert b"".join(download.streaming_content) == b"SECRET"
+
+
+@pytest.mark.parametrize("accept", ["application/octet-stream", "application/zip", "*/*"])
+def test_downloads_answer_any_accept_header(api, ours, staff, incident, accept):
+    body = upload(api, ours.member, incident, "notes.txt", b"hello").json()
+    response = api(ours.member).get(body["download_url"], HTTP_ACCEPT=accept)
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == b"hello"
+    missing = api(ours.member).get(
+        body["download_url"].replace(f"/{body['id']}/", "/999999/"), HTTP_ACCEPT=accept
+    )
+    assert missing.status_code == 404
+    assert b"No such file" in missing.content

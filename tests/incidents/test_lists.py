@@ -4,6 +4,7 @@ import datetime
 
 import pytest
 import time_machine
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -54,16 +55,49 @@ def test_staff_incident_lists_do_not_grow_with_rows(client, ours, theirs, staff,
     assert count(client, url) == few
 
 
-@pytest.mark.parametrize("suffix", ["replies/", "events/", "attachments/"])
-def test_incident_sublists_do_not_grow_with_rows(client, ours, staff, suffix):
+SUBLISTS = ["api/v1/incidents/{}/replies/", "api/v1/incidents/{}/events/"]
+SUBLISTS += ["api/v1/incidents/{}/attachments/", "incidents/{}/"]
+
+
+@pytest.mark.parametrize("who", ["customer", "staff"])
+@pytest.mark.parametrize("path", SUBLISTS)
+def test_incident_sublists_and_detail_do_not_grow_with_rows(client, ours, staff, who, path):
+    """Replies with files, internal notes with files and their events, as either side."""
     incident = file(ours)
-    client.force_login(ours.admin)
-    url = f"/api/v1/incidents/{incident.pk}/{suffix}"
+    client.force_login(ours.admin if who == "customer" else staff["engineer"])
+    url = "/" + path.format(incident.pk)
+
+    def add(n):
+        for i in range(n):
+            upload = [(SimpleUploadedFile(f"r{i}.log", b"x"), False)]
+            incident_reply(incident=incident, author=ours.admin, body=f"c{i}", uploads=upload)
+            note = [(SimpleUploadedFile(f"n{i}.log", b"y"), False)]
+            incident_reply(
+                incident=incident,
+                author=staff["engineer"],
+                body=f"n{i}",
+                internal=True,
+                uploads=note,
+            )
+            incident_reply(incident=incident, author=staff["engineer"], body=f"r{i}")
+
+    add(1)
     few = count(client, url)
-    for i in range(5):
-        incident_reply(incident=incident, author=staff["engineer"], body=f"r{i}")
-        incident_reply(incident=incident, author=ours.admin, body=f"c{i}")
+    add(5)
     assert count(client, url) == few
+
+
+def test_the_live_rows_do_not_grow_with_rows(client, ours):
+    client.force_login(ours.member)
+    file(ours)
+    with CaptureQueriesContext(connection) as few:
+        assert client.get("/incidents/", HTTP_HX_REQUEST="true").status_code == 200
+    for i in range(8):
+        file(ours, f"More {i}")
+    with CaptureQueriesContext(connection) as many:
+        response = client.get("/incidents/", HTTP_HX_REQUEST="true")
+    assert b'id="incident-rows"' in response.content
+    assert len(many) == len(few)
 
 
 def test_filters_and_search(client, ours):
@@ -129,3 +163,14 @@ def test_unknown_cursor_is_ignored_not_an_error(client, ours):
     file(ours)
     client.force_login(ours.member)
     assert client.get("/incidents/?cursor=garbage&sort=nonsense").status_code == 200
+
+
+def test_status_filter_open_means_the_open_status_in_the_api(api, ours, staff):
+    fresh = file(ours, "Fresh")
+    worked = file(ours, "Worked")
+    incident_reply(incident=worked, author=staff["engineer"], body="on it")  # new -> open
+    rows = api(ours.member).get("/api/v1/incidents/?status=open").json()["results"]
+    assert [r["id"] for r in rows] == [worked.pk]
+    # The pages' "not resolved" choice is its own value.
+    active = api(ours.member).get("/api/v1/incidents/?status=active").json()["results"]
+    assert {r["id"] for r in active} == {fresh.pk, worked.pk}

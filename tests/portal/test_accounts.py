@@ -214,3 +214,15 @@ def test_schema_and_docs_are_served(client, ours):
     docs = client.get("/api/v1/docs/")
     assert docs.status_code == 200
     assert "cdn" not in docs.content.decode().lower()
+
+
+def test_the_api_schema_is_valid_without_warnings(tmp_path):
+    from django.core.management import call_command
+
+    out = tmp_path / "schema.yml"
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(out))
+    text = out.read_text()
+    # The fixed names of API.md, typed as they are returned.
+    for fragment in ("first_response:", "resolution:", "target_minutes:", "breached_at:"):
+        assert fragment in text
+    assert "/api/v1/incidents/{id}/events/" in text
