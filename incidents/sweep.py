@@ -228,7 +228,7 @@ def _heartbeat() -> None:
         cursor.execute(
             # The table name comes from the model, never from input.
             f"UPDATE {WorkerHeartbeat._meta.db_table} SET seen_at = %s WHERE name = %s",  # noqa: S608
-            [seen, HEARTBEAT],
+            [connection.ops.adapt_datetimefield_value(seen), HEARTBEAT],
         )
         updated = cursor.rowcount
     if not updated:
@@ -239,10 +239,12 @@ def _heartbeat() -> None:
 def _due_check_sql() -> tuple[str, int]:
     """The two queries of `_due`, compiled once into one statement (every parameter is `now`)."""
     sentinel = datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC)
+    # As the backend passes it (SQLite gets text, PostgreSQL the datetime itself).
+    adapted = connection.ops.adapt_datetimefield_value(sentinel)
     parts, count = [], 0
     for kind in ("sla_breach", "sla_warning"):
         sql, params = _due(kind, sentinel).values_list("pk", flat=True)[:1].query.sql_with_params()
-        assert all(p == sentinel for p in params), params
+        assert all(p in (sentinel, adapted) for p in params), params
         parts.append(f"({sql})")
         count += len(params)
     return f"SELECT {', '.join(parts)}", count
@@ -253,7 +255,7 @@ def _anything_due(now) -> bool:
     sweep is the common case (every 30 s, on every worker)."""
     sql, count = _due_check_sql()
     with connection.cursor() as cursor:
-        cursor.execute(sql, [now] * count)
+        cursor.execute(sql, [connection.ops.adapt_datetimefield_value(now)] * count)
         first_breach, first_warning = cursor.fetchone()
     return first_breach is not None or first_warning is not None
 

@@ -2,9 +2,11 @@
 
 import os
 import re
+import signal
 import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -62,3 +64,61 @@ def test_embedded_settings_migrate_and_seed_on_sqlite(tmp_path):
 
     token = manage(env, "issue_token", "admin@acme.example").strip()
     assert re.fullmatch(r"[0-9a-f]{40}", token)
+
+
+SETUP_A_DUE_CLOCK = """
+import datetime
+from django.utils import timezone
+from incidents.models import SlaClock
+clock = SlaClock.objects.filter(stopped_at__isnull=True, paused_at__isnull=True).first()
+now = timezone.now()
+SlaClock.objects.filter(pk=clock.pk).update(
+    due_at=now - datetime.timedelta(minutes=1),
+    warn_at=now - datetime.timedelta(minutes=2),
+    breached_at=None,
+    warned_at=None,
+)
+print(clock.pk)
+"""
+
+
+def test_the_embedded_worker_with_beat_sweeps_on_sqlite(tmp_path):
+    """What `make run` starts: a breach is recorded and its e-mails sent, on SQLite."""
+    env = embedded_env(tmp_path)
+    env.update(SLA_SWEEP_SECONDS="1", OUTBOX_SECONDS="1")
+    manage(env, "migrate", "--noinput")
+    manage(env, "seed_demo")
+    clock = int(manage(env, "shell", "-c", SETUP_A_DUE_CLOCK).split()[-1])
+    log = tmp_path / "celery.log"
+    worker = subprocess.Popen(
+        [
+            *(sys.executable, "-m", "celery", "-A", "portal", "worker", "-B"),
+            *("--concurrency", "1", "--loglevel", "INFO"),
+            *("--schedule", str(tmp_path / "beat"), "--logfile", str(log)),
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    db = sqlite3.connect(tmp_path / "portal.sqlite3", timeout=30)
+    try:
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            sent = db.execute(
+                "select count(*) from incidents_notification "
+                "where clock_id = ? and event_kind = 'sla_breach' and status = 'sent'",
+                [clock],
+            ).fetchone()[0]
+            if sent:
+                break
+            time.sleep(1)
+    finally:
+        os.killpg(worker.pid, signal.SIGTERM)
+        worker.wait(30)
+    text = log.read_text() if log.exists() else ""
+    assert sent, text[-3000:]
+    breached = db.execute("select breached_at from incidents_slaclock where id = ?", [clock])
+    assert breached.fetchone()[0] is not None
+    assert "Traceback" not in text, text[-3000:]
