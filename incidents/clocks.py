@@ -55,11 +55,12 @@ def _breach_now(incident: Incident, clock: SlaClock, now, actor=None) -> Inciden
     if not claimed:
         return None
     clock.breached_at = now
+    # Recorded by the system like a sweep breach; the change that revealed it is its own event.
     event = record(
         incident,
         "sla_breach",
         now,
-        actor,
+        None,
         metric=clock.metric,
         due_at=clock.due_at.isoformat(),
         severity=incident.severity,

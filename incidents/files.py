@@ -41,9 +41,9 @@ def max_upload_bytes() -> int:
 
 def describe_bytes(size: int) -> str:
     if size >= 1024 * 1024:
-        return f"{size / (1024 * 1024):g} MB"
+        return f"{size / (1024 * 1024):.3g} MB"
     if size >= 1024:
-        return f"{size / 1024:g} KB"
+        return f"{size / 1024:.3g} KB"
     return f"{size} bytes"
 
 

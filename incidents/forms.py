@@ -47,6 +47,7 @@ class IncidentForm(forms.Form):
         else:
             self.fields["contract"].widget.attrs["class"] = "promise-input"
             self.fields["contract"].empty_label = None
+            self.fields["contract"].queryset = self.fields["contract"].queryset.all()
         if staff:
             self.fields["organization"] = forms.ModelChoiceField(
                 queryset=Organization.objects.order_by("name"),
@@ -65,11 +66,12 @@ class IncidentForm(forms.Form):
                 widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
                 help_text="When the customer called or wrote (empty: now). Never in the future.",
             )
-            # Needed only when the organisation holds several active contracts.
+            # Needed only when the organisation holds several active contracts. (The widget
+            # first: setting the queryset is what fills the widget's choices.)
+            self.fields["contract"].widget = forms.Select(attrs={"class": "promise-input"})
             self.fields["contract"].queryset = Contract.objects.select_related(
                 "organization", "tier"
             ).order_by("organization__name", "-starts_on")
-            self.fields["contract"].widget = forms.Select(attrs={"class": "promise-input"})
             self.fields[
                 "contract"
             ].help_text = "Only if the organisation has more than one active contract."

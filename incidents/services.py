@@ -260,7 +260,11 @@ def _acknowledge(incident: Incident, running) -> None:
         local = timezone.localtime(first.due_at, timezone=_zone(zone))
         promise = f"A first response is due by {local:%a %-d %b %Y, %H:%M} ({zone})."
     else:
-        promise = "Your tier states no response target for this severity."
+        promise = (
+            "Your tier states no response target for this severity."
+            if incident.premium
+            else "Standard incidents have no response target on your tier."
+        )
     ThreadEntry.objects.create(
         organization_id=incident.organization_id,
         incident=incident,
@@ -456,7 +460,11 @@ def _check_transition(incident: Incident, actor: User, status: str, reason: str,
         )
     if reason and reason not in CloseReason.values:
         raise ValidationError({"reason": ["Reason must be duplicate or filed_in_error."]})
-    if reason and (status != Status.CLOSED or not actor.is_provider_staff):
+    if reason and status != Status.CLOSED:
+        raise ValidationError(
+            {"reason": ["A reason (duplicate, filed in error) applies only when closing."]}
+        )
+    if reason and not actor.is_provider_staff:
         raise ValidationError({"reason": ["Only staff close an incident with a reason."]})
     if actor.is_provider_staff:
         return
@@ -480,11 +488,13 @@ def _check_transition(incident: Incident, actor: User, status: str, reason: str,
 
 
 def customer_may_reopen(incident: Incident, now) -> bool:
-    """Customers reopen a resolved (or then closed) incident within the reopening window."""
+    """Customers reopen a resolved or closed incident within the reopening window, counted
+    from its resolution (or from the closing, for one closed before it was resolved)."""
+    since = incident.resolved_at or incident.closed_at
     return (
         incident.status in (Status.RESOLVED, Status.CLOSED)
-        and incident.resolved_at is not None
-        and now - incident.resolved_at <= datetime.timedelta(days=settings.PORTAL_REOPEN_DAYS)
+        and since is not None
+        and now - since <= datetime.timedelta(days=settings.PORTAL_REOPEN_DAYS)
     )
 
 

@@ -112,12 +112,15 @@ def incident_new(request):
         else:
             messages.success(request, f"Incident {incident.number} filed.")
             return redirect("incident_detail", incident_id=incident.pk)
+    if staff:
+        contracts = _staff_contracts(form["organization"].value())
+    only = contracts[0] if len(contracts) == 1 else None
+    if not form.is_bound and only and services.premium_left(only) == 0:
+        form.initial["premium"] = "0"  # no premium units left: offer what can be filed
     values = {
         name: form[name].value() if name in form.fields else None
         for name in ("contract", "premium", "severity", "organization", "received_at")
     }
-    if staff:
-        contracts = _staff_contracts(values["organization"])
     status = 409 if refusal else (400 if request.method == "POST" else 200)
     context = {"form": form, "refusal": refusal, **_hint(user, contracts, values)}
     return render(request, "incidents/incident_new.html", context, status=status)
@@ -254,7 +257,7 @@ def incident_reply(request, incident_id: int):
         staff = request.user.is_provider_staff
         upload = data.get("file")
         try:
-            services.incident_reply(
+            entry = services.incident_reply(
                 incident=incident,
                 author=request.user,
                 body=data["body"],
@@ -265,6 +268,12 @@ def incident_reply(request, incident_id: int):
         except ValidationError as exc:
             _add_errors(form, exc)
         else:
+            if entry.kind == "note":
+                messages.success(request, "Internal note added (staff only).")
+            elif entry.qualified_response:
+                messages.success(request, "Reply sent; it counts as the first response.")
+            else:
+                messages.success(request, "Reply sent.")
             return redirect("incident_detail", incident_id=incident.pk)
     incident = selectors.incident_for_user(request.user, incident_id)
     return render(
@@ -295,7 +304,8 @@ def incident_status(request, incident_id: int):
     except ContractRuleError as exc:
         messages.error(request, exc.detail)
     else:
-        messages.success(request, f"Status is now {form.cleaned_data['status']}.")
+        label = dict(Status.choices)[form.cleaned_data["status"]]
+        messages.success(request, f"Status is now {label.lower()}.")
     return redirect("incident_detail", incident_id=incident.pk)
 
 
@@ -309,16 +319,25 @@ def incident_update(request, incident_id: int):
     if not form.is_valid():
         messages.error(request, "Choose a valid severity and assignee.")
         return redirect("incident_detail", incident_id=incident.pk)
+    severity, assignee = form.cleaned_data["severity"], form.cleaned_data["assignee"]
+    changes = []
+    if severity != incident.severity:
+        changes.append(f"severity {incident.severity} → {severity}")
+    if (assignee.pk if assignee else None) != incident.assignee_id:
+        changes.append(f"assigned to {assignee}" if assignee else "unassigned")
     try:
         with transaction.atomic():  # both changes or neither
             services.incident_change_severity(
-                incident=incident, actor=request.user, severity=form.cleaned_data["severity"]
+                incident=incident, actor=request.user, severity=severity
             )
-            services.incident_assign(
-                incident=incident, actor=request.user, assignee=form.cleaned_data["assignee"]
-            )
+            services.incident_assign(incident=incident, actor=request.user, assignee=assignee)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
+    else:
+        if changes:
+            messages.success(request, "Saved: " + ", ".join(changes) + ".")
+        else:
+            messages.info(request, "Nothing changed.")
     return redirect("incident_detail", incident_id=incident.pk)
 
 

@@ -21,9 +21,7 @@ def test_customer_files_follows_and_closes_an_incident(page: Page, live_server):
 
     page.get_by_role("link", name="Incidents").click()
     page.get_by_role("link", name="File an incident").click()
-    page.get_by_label("Title").fill("Mail gateway drops messages")
-    page.get_by_label("What happened?").fill("Since 09:00 inbound mail is rejected.")
-
+    # The severity first, with the required fields still empty: the hint follows anyway.
     promise = page.locator("#promise")
     page.get_by_label(re.compile(r"4 Low —")).check()
     expect(promise).to_contain_text("First response due by")
@@ -31,6 +29,8 @@ def test_customer_files_follows_and_closes_an_incident(page: Page, live_server):
     page.get_by_label(re.compile(r"1 Critical —")).check()
     expect(promise).not_to_have_text(low)  # updated live for the new severity
     expect(promise).to_contain_text("your time (Europe/Madrid)")
+    page.get_by_label("Title").fill("Mail gateway drops messages")
+    page.get_by_label("What happened?").fill("Since 09:00 inbound mail is rejected.")
 
     page.get_by_role("button", name="File incident").click()
     expect(

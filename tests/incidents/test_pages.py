@@ -182,3 +182,60 @@ def test_outbox_pages_keep_the_status_filter(client, provider_admin, ours):
     client.force_login(provider_admin)
     page = client.get("/operations/outbox/?status=failed").content.decode()
     assert "status=failed&amp;page=2" in page
+
+
+def test_staff_filing_form_lists_the_contracts_to_choose_from(client, staff, two_contracts):
+    _, start, enterprise = two_contracts
+    client.force_login(staff["engineer"])
+    page = client.get("/incidents/new/").content.decode()
+    assert f'<option value="{start.pk}">' in page
+    assert f'<option value="{enterprise.pk}">' in page
+
+
+def test_a_customer_may_reopen_an_incident_they_closed_unresolved(client, ours):
+    incident = incident_file(actor=ours.member, title="t", description="d", severity=2)
+    client.force_login(ours.member)
+    client.post(f"/incidents/{incident.pk}/status/", {"status": "closed"})
+    assert buttons(client, incident) == ["open"]
+    page = client.post(f"/incidents/{incident.pk}/status/", {"status": "open"}, follow=True)
+    assert "Status is now open." in page.content.decode()
+
+
+def test_actions_on_the_detail_page_say_what_they_did(client, ours, staff):
+    incident = incident_file(actor=ours.member, title="t", description="d", severity=3)
+    client.force_login(staff["engineer"])
+    url = f"/incidents/{incident.pk}/"
+    note = client.post(url + "reply/", {"body": "lab notes", "internal": "on"}, follow=True)
+    assert "Internal note added (staff only)." in note.content.decode()
+    reply = client.post(url + "reply/", {"body": "on it", "qualified": "on"}, follow=True)
+    assert "it counts as the first response" in reply.content.decode()
+    saved = client.post(url + "update/", {"severity": 2, "assignee": ""}, follow=True)
+    assert "Saved: severity 3 → 2." in saved.content.decode()
+    waiting = client.post(url + "status/", {"status": "waiting_on_customer"}, follow=True)
+    body = waiting.content.decode()
+    assert "Status is now waiting on customer." in body
+    assert "open → waiting on customer" in body  # the timeline, in words
+    assert "waiting_on_customer" not in body.split('id="timeline"')[1].split("</ol>")[0]
+
+
+def test_a_reason_with_a_status_other_than_closed_is_explained(api, ours, staff):
+    incident = incident_file(actor=ours.member, title="t", description="d", severity=3)
+    response = api(staff["engineer"]).patch(
+        f"/api/v1/incidents/{incident.pk}/",
+        {"status": "resolved", "reason": "duplicate"},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert response.json() == {
+        "reason": ["A reason (duplicate, filed in error) applies only when closing."]
+    }
+
+
+def test_no_premium_units_left_preselects_standard(client):
+    tenant = make_tenant("Start GmbH", "msa-start")
+    for n in range(6):
+        incident_file(actor=tenant.member, title=f"p{n}", description="d", severity=3, premium=True)
+    client.force_login(tenant.member)
+    page = client.get("/incidents/new/").content.decode()
+    assert re.search(r'value="0"[^>]*checked', page)
+    assert "0 of 6 premium incidents left" in page

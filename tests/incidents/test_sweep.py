@@ -311,3 +311,16 @@ def test_a_severity_3_breach_is_not_escalated(ours, staff):
     sweep(now=at(6 * 60 + 1))
     assert kinds(incident) == ["sla_breach"]
     assert not IncidentEvent.objects.filter(incident=incident, kind="escalated").exists()
+
+
+def test_sla_emails_say_which_clock_and_when_it_was_due(sev1):
+    sweep(now=at(23))
+    sweep(now=at(31))
+    mail.outbox.clear()
+    with time_machine.travel(at(31), tick=False):
+        outbox_send()
+    warning = next(m for m in mail.outbox if m.extra_headers["X-Portal-Event"] == "sla_warning")
+    breach = next(m for m in mail.outbox if m.extra_headers["X-Portal-Event"] == "sla_breach")
+    assert "The first response is due at Mon 23 Nov 2026, 10:30 UTC." in warning.body
+    assert "The first response was due at Mon 23 Nov 2026, 10:30 UTC." in breach.body
+    assert "By " not in breach.body  # recorded by the system, not by a person
