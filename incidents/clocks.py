@@ -50,7 +50,7 @@ def record(incident: Incident, kind: str, at, actor=None, internal=False, **data
     )
 
 
-def _breach_now(incident: Incident, clock: SlaClock, now, actor=None) -> IncidentEvent | None:
+def _breach_now(incident: Incident, clock: SlaClock, now) -> IncidentEvent | None:
     claimed = SlaClock.objects.filter(pk=clock.pk, breached_at__isnull=True).update(breached_at=now)
     if not claimed:
         return None
@@ -188,13 +188,13 @@ def restart_resolution(incident: Incident, now, actor=None) -> None:
             clear="stopped_at",
         )
         if clock.due_at <= now:
-            _breach_now(incident, clock, now, actor)
+            _breach_now(incident, clock, now)
 
 
 HALTED = {"waiting_on_customer", "resolved", "closed"}
 
 
-def _halted(incident: Incident, clock: str, now) -> tuple[int, datetime.datetime | None]:
+def _halted(incident: Incident, clock: str) -> tuple[int, datetime.datetime | None]:
     """The seconds a resolution clock would not have counted so far (waiting on the
     customer, or resolved before a reopening), from the status history; and when the
     current halt began, if the incident is halted now."""
@@ -257,7 +257,7 @@ def retarget(incident: Incident, now, actor=None, *, responded: bool) -> None:
             waiting = False
             if metric == Metric.RESOLUTION:
                 # Gained late: credit the time it would have been paused or stopped.
-                clock.paused_seconds, halted_since = _halted(incident, clock.clock, now)
+                clock.paused_seconds, halted_since = _halted(incident, clock.clock)
                 waiting = incident.status == "waiting_on_customer"
             clock.due_at, clock.warn_at = deadlines(incident.contract, clock)
             if waiting:
@@ -286,4 +286,4 @@ def retarget(incident: Incident, now, actor=None, *, responded: bool) -> None:
                 fields.update(_warn_again(clock, now))
             SlaClock.objects.filter(pk=clock.pk, stopped_at__isnull=True).update(**fields)
         if clock.due_at is not None and clock.due_at <= now:
-            _breach_now(incident, clock, now, actor)
+            _breach_now(incident, clock, now)

@@ -219,16 +219,7 @@ def incident_file(
                 filed_by=actor,
             )
             if year_start is not None:
-                EntitlementEntry.objects.create(
-                    organization=organization,
-                    contract=contract,
-                    entitlement=Entitlement.PREMIUM_INCIDENT,
-                    units=1,
-                    year_starts_on=year_start,
-                    incident=incident,
-                    reason=f"Premium incident {incident.number}",
-                    created_by=actor,
-                )
+                _ledger(incident, 1, year_start, f"Premium incident {incident.number}", actor)
             filed = clocks.record(
                 incident,
                 "filed",
@@ -513,6 +504,20 @@ def incident_change_status(
     return incident
 
 
+def _ledger(incident: Incident, units: int, year_start, reason: str, actor: User) -> None:
+    """One row of the premium-incident ledger: +1 a use, -1 a refund."""
+    EntitlementEntry.objects.create(
+        organization_id=incident.organization_id,
+        contract_id=incident.contract_id,
+        entitlement=Entitlement.PREMIUM_INCIDENT,
+        units=units,
+        year_starts_on=year_start,
+        incident=incident,
+        reason=reason,
+        created_by=actor,
+    )
+
+
 def _premium_balance(incident: Incident):
     uses = EntitlementEntry.objects.filter(
         organization_id=incident.organization_id,
@@ -526,25 +531,16 @@ def _recharge_premium(incident: Incident, actor: User) -> None:
     """Reopening a premium incident whose unit was given back takes a unit again (of the
     contract year it was filed in), or is refused when that year's quota is used up."""
     uses, balance = _premium_balance(incident)
-    if balance > 0 or not uses.exists():
+    first = uses.first()
+    if balance > 0 or first is None:
         return
-    contract = incident.contract
     year_start = _use_premium(
-        contract,
-        uses.first().year_starts_on,
+        incident.contract,
+        first.year_starts_on,
         actor,
         "Reopening would take one; file a standard incident that mentions this one instead.",
     )
-    EntitlementEntry.objects.create(
-        organization_id=incident.organization_id,
-        contract=contract,
-        entitlement=Entitlement.PREMIUM_INCIDENT,
-        units=1,
-        year_starts_on=year_start,
-        incident=incident,
-        reason=f"Premium incident {incident.number} reopened",
-        created_by=actor,
-    )
+    _ledger(incident, 1, year_start, f"Premium incident {incident.number} reopened", actor)
 
 
 def _refund_premium(incident: Incident, actor: User, reason: str) -> None:
@@ -552,16 +548,8 @@ def _refund_premium(incident: Incident, actor: User, reason: str) -> None:
     if balance <= 0:
         return
     use = uses.filter(units=1).first()
-    EntitlementEntry.objects.create(
-        organization_id=incident.organization_id,
-        contract_id=incident.contract_id,
-        entitlement=Entitlement.PREMIUM_INCIDENT,
-        units=-1,
-        year_starts_on=use.year_starts_on,
-        incident=incident,
-        reason=f"Refund: {incident.number} closed as {reason.replace('_', ' ')}",
-        created_by=actor,
-    )
+    refund = f"Refund: {incident.number} closed as {reason.replace('_', ' ')}"
+    _ledger(incident, -1, use.year_starts_on, refund, actor)
     clocks.record(incident, "premium_refunded", timezone.now(), actor, reason=reason)
 
 

@@ -65,15 +65,7 @@ def _customer_contracts(user):
     organization = organization_of(user)
     if organization is None:
         return None, []
-    today = timezone.localdate(timezone=ZoneInfo(organization.timezone))
-    contracts = [
-        c
-        for c in Contract.objects.filter(organization=organization).select_related(
-            "tier", "calendar", "organization"
-        )
-        if c.is_active_on(today)
-    ]
-    return organization, contracts
+    return organization, _active_contracts(organization.pk)
 
 
 @login_required
@@ -113,7 +105,7 @@ def incident_new(request):
             messages.success(request, f"Incident {incident.number} filed.")
             return redirect("incident_detail", incident_id=incident.pk)
     if staff:
-        contracts = _staff_contracts(form["organization"].value())
+        contracts = _active_contracts(form["organization"].value())
     only = contracts[0] if len(contracts) == 1 else None
     if not form.is_bound and only and services.premium_left(only) == 0:
         form.initial["premium"] = "0"  # no premium units left: offer what can be filed
@@ -126,8 +118,8 @@ def incident_new(request):
     return render(request, "incidents/incident_new.html", context, status=status)
 
 
-def _staff_contracts(organization_id) -> list[Contract]:
-    """The active contracts of the organisation staff are filing for (by its local date)."""
+def _active_contracts(organization_id) -> list[Contract]:
+    """An organisation's contracts active today, by its local date (none for a bad id)."""
     if not organization_id or not str(organization_id).isdigit():
         return []
     contracts = list(
@@ -163,13 +155,9 @@ def _hint(user, contracts: list[Contract], values: dict) -> dict:
     )
     staff = user.is_provider_staff
     received_at = _received_at(values.get("received_at")) if staff else None
-    premium = str(values.get("premium") if values.get("premium") is not None else "1") not in (
-        "0",
-        "False",
-    )
+    premium = values.get("premium") != "0"  # premium unless standard was chosen
     return {
         "contract": contract,
-        "contracts": contracts,
         "offers_premium": staff
         or any(c.tier.premium_incident_quota is not None for c in contracts),
         "premium_left": services.premium_left(contract) if contract else None,
@@ -203,7 +191,7 @@ def incident_promise(request):
     """The live hint on the filing form as the severity, contract or premium change."""
     user = request.user
     if user.is_provider_staff:
-        contracts = _staff_contracts(request.GET.get("organization"))
+        contracts = _active_contracts(request.GET.get("organization"))
     else:
         _, contracts = _customer_contracts(user)
     return render(request, "incidents/_promise.html", _hint(user, contracts, request.GET))
@@ -304,7 +292,7 @@ def incident_status(request, incident_id: int):
     except ContractRuleError as exc:
         messages.error(request, exc.detail)
     else:
-        label = dict(Status.choices)[form.cleaned_data["status"]]
+        label = Status(form.cleaned_data["status"]).label
         messages.success(request, f"Status is now {label.lower()}.")
     return redirect("incident_detail", incident_id=incident.pk)
 
