@@ -9,10 +9,12 @@ from contracts.models import (
     Contract,
     EntitlementEntry,
     Holiday,
+    Product,
     SeverityTarget,
     Tier,
 )
-from contracts.services import calendar_import_holidays, check_licence
+from contracts.rules import check_licence
+from contracts.services import calendar_import_holidays
 from portal.errors import ContractRuleError
 
 
@@ -62,6 +64,12 @@ class BusinessCalendarAdmin(admin.ModelAdmin):
                 request,
                 f"{calendar.name}: added {len(added)} holidays of {country.upper()} {year}.",
             )
+
+
+@admin.register(Product)
+class ProductAdmin(admin.ModelAdmin):
+    list_display = ["name", "vendor", "is_active"]
+    search_fields = ["name", "vendor"]
 
 
 class SeverityTargetInline(admin.TabularInline):

@@ -1,7 +1,8 @@
 """REST API for calendars, tiers and contracts (API.md, provider configuration)."""
 
-from django.db.models import ProtectedError
-from rest_framework import mixins, permissions, serializers, viewsets
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import serializers
 from rest_framework.exceptions import PermissionDenied
 
 from contracts import selectors, services
@@ -14,45 +15,8 @@ from contracts.models import (
     Metric,
     Tier,
 )
-from portal.errors import ContractRuleError
+from portal.api import ConfigViewSet, RefusalSerializer
 from portal.models import Organization, StaffRole, User
-
-
-class ProviderAdminWrites(permissions.BasePermission):
-    """Everyone reads what their selectors show; only provider admins change it.
-
-    Changes of an existing object are checked per object, after the scoped
-    lookup, so a foreign object is a 404 and a visible one a 403.
-    """
-
-    def has_permission(self, request, view) -> bool:
-        if request.method in permissions.SAFE_METHODS or view.action != "create":
-            return True
-        return request.user.is_provider_admin
-
-    def has_object_permission(self, request, view, obj) -> bool:
-        return request.method in permissions.SAFE_METHODS or request.user.is_provider_admin
-
-
-class ConfigViewSet(
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    mixins.UpdateModelMixin,
-    mixins.DestroyModelMixin,
-    viewsets.GenericViewSet,
-):
-    permission_classes = [permissions.IsAuthenticated, ProviderAdminWrites]
-
-    def perform_destroy(self, instance):
-        try:
-            instance.delete()
-        except ProtectedError:
-            raise ContractRuleError(
-                "in_use",
-                f"{instance} is used by existing contracts and cannot be deleted.",
-            ) from None
-
 
 _WEEKDAY_RULE = "Weekday must be 0 (Monday) to 6 (Sunday)."
 _TIME_RULE = {"invalid": "Use a time of day as HH:MM, from 00:00 to 23:59."}
@@ -110,6 +74,11 @@ class CalendarSerializer(serializers.ModelSerializer):
         )
 
 
+# Deleting configuration that contracts still use is refused with 409 `in_use`.
+_DELETE_REFUSAL = extend_schema(responses={204: None, 409: RefusalSerializer})
+
+
+@extend_schema_view(destroy=_DELETE_REFUSAL)
 class CalendarViewSet(ConfigViewSet):
     serializer_class = CalendarSerializer
 
@@ -154,6 +123,7 @@ class TierSerializer(serializers.ModelSerializer):
         return services.tier_save(tier=tier, targets=targets, **data)
 
 
+@extend_schema_view(destroy=_DELETE_REFUSAL)
 class TierViewSet(ConfigViewSet):
     serializer_class = TierSerializer
 
@@ -184,16 +154,12 @@ class ContractSerializer(serializers.ModelSerializer):
         model = Contract
         fields = ["id", *services.CONTRACT_FIELDS]
 
-    def validate(self, attrs):
-        starts_on = attrs.get("starts_on", getattr(self.instance, "starts_on", None))
-        ends_on = attrs.get("ends_on", getattr(self.instance, "ends_on", None))
-        if starts_on and ends_on and ends_on < starts_on:
-            raise serializers.ValidationError(
-                {"ends_on": ["The contract cannot end before it starts."]}
-            )
-        return attrs
 
-
+@extend_schema_view(
+    create=extend_schema(responses={201: ContractSerializer, 409: RefusalSerializer}),
+    update=extend_schema(responses={200: ContractSerializer, 409: RefusalSerializer}),
+    partial_update=extend_schema(responses={200: ContractSerializer, 409: RefusalSerializer}),
+)
 class ContractViewSet(ConfigViewSet):
     serializer_class = ContractSerializer
     http_method_names = ["get", "post", "put", "patch", "head", "options"]
@@ -206,7 +172,7 @@ class ContractViewSet(ConfigViewSet):
 
     def perform_update(self, serializer):
         if not self.request.user.is_provider_admin:
-            raise PermissionDenied("Only a provider admin may change a contract.")
+            raise PermissionDenied(_("Only a provider admin may change a contract."))
         serializer.instance = services.contract_update(
             contract=serializer.instance, **serializer.validated_data
         )

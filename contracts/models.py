@@ -1,14 +1,11 @@
 """Tiers, severity targets, business calendars, contracts and the entitlement ledger."""
 
-import datetime
-
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
-from portal.models import Organization, validate_timezone
+from portal.models import Organization, StaffRole, validate_timezone
 
 SEVERITY_NAMES = {1: "Critical", 2: "High", 3: "Medium", 4: "Low"}
 SEVERITY_MEANINGS = {
@@ -107,6 +104,22 @@ class Holiday(models.Model):
         return f"{self.date} {self.name}".strip()
 
 
+class Product(models.Model):
+    """A product of the vendor that contracts cover and incidents are about."""
+
+    name = models.CharField(max_length=200, unique=True)
+    vendor = models.CharField(max_length=100, blank=True)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+        # Born in the incidents app; the table kept its name when the model moved here.
+        db_table = "incidents_product"
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Tier(models.Model):
     """A contract tier: what the provider promises. Data, edited by provider admins."""
 
@@ -164,6 +177,13 @@ class Tier(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def offers_premium_choice(self) -> bool:
+        """Whether a filing chooses premium or standard on this tier (templates ask this)."""
+        from contracts.rules import offers_premium_choice  # rules import this module
+
+        return offers_premium_choice(self)
+
     def target_for(self, severity: int, metric: str) -> "SeverityTarget | None":
         # Uses the prefetched targets when present, so lists stay at one query.
         for target in self.targets.all():
@@ -219,7 +239,7 @@ class Contract(models.Model):
         null=True,
         blank=True,
         related_name="tam_contracts",
-        limit_choices_to={"staff_role__in": ["tam", "admin"]},
+        limit_choices_to={"staff_role__in": [StaffRole.TAM, StaffRole.ADMIN]},
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -237,27 +257,14 @@ class Contract(models.Model):
     def __str__(self) -> str:
         return f"{self.organization} — {self.tier} ({self.starts_on} to {self.ends_on})"
 
-    def is_active_on(self, day: datetime.date) -> bool:
-        return self.starts_on <= day <= self.ends_on
-
-    def contract_year(self, day: datetime.date) -> tuple[datetime.date, datetime.date]:
-        """The contract year containing `day`: [start, end), anniversaries of starts_on."""
-        years = day.year - self.starts_on.year
-        start = _add_years(self.starts_on, years)
-        if start > day:
-            start = _add_years(self.starts_on, years - 1)
-        return start, _add_years(start, 1)
-
     def clean(self) -> None:
-        if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
-            raise ValidationError({"ends_on": "The contract cannot end before it starts."})
+        from contracts.rules import check_contract_dates  # rules import this module
 
-
-def _add_years(day: datetime.date, years: int) -> datetime.date:
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:  # 29 February in a common year
-        return day.replace(year=day.year + years, day=28)
+        check_contract_dates(
+            starts_on=self.starts_on,
+            ends_on=self.ends_on,
+            renewal_valid_until=self.renewal_valid_until,
+        )
 
 
 class Entitlement(models.TextChoices):

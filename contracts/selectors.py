@@ -3,20 +3,25 @@
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Prefetch, QuerySet, Sum
+from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from contracts import entitlements, rules
 from contracts.models import (
+    SEVERITY_NAMES,
     BusinessCalendar,
+    ClockKind,
     Contract,
-    Entitlement,
-    EntitlementEntry,
     Metric,
     SeverityTarget,
     Tier,
 )
+from contracts.rules import ContractStatus
+from contracts.sla import plan_clock
 from portal.models import Organization, User
+from portal.rules import organization_today, organization_zone
 
 
 def tiers_for_user(user: User) -> QuerySet[Tier]:
@@ -94,7 +99,7 @@ def contact_limit(organization: Organization, today: datetime.date | None = None
     Contracts that have not ended count (a renewal signed ahead of time included);
     the most generous one wins, and any unlimited one makes the limit go away.
     """
-    today = today or timezone.localdate()
+    today = today or organization_today(organization)
     limits = list(
         Contract.objects.filter(organization=organization, ends_on__gte=today).values_list(
             "tier__max_contacts", flat=True
@@ -103,6 +108,19 @@ def contact_limit(organization: Organization, today: datetime.date | None = None
     if not limits or None in limits:
         return None
     return max(limits)
+
+
+def active_contracts(organization_id: int, day: datetime.date | None = None) -> list[Contract]:
+    """An organisation's contracts in force on `day` (by default the customer's today)."""
+    contracts = list(
+        Contract.objects.filter(organization_id=organization_id).select_related(
+            "tier", "calendar", "organization"
+        )
+    )
+    if not contracts:
+        return []
+    day = day or organization_today(contracts[0].organization)
+    return [c for c in contracts if rules.is_active_on(c, day)]
 
 
 def format_minutes(minutes: int) -> str:
@@ -120,7 +138,7 @@ def describe_target(target: SeverityTarget | None) -> str:
     if target is None:
         return "no target"
     amount = format_minutes(target.minutes)
-    if target.clock == "business":
+    if target.clock == ClockKind.BUSINESS:
         if target.minutes % 60 == 0:
             hours = target.minutes // 60
             return f"{hours} working hour{'s' if hours != 1 else ''}"
@@ -137,8 +155,6 @@ class TargetLine:
 
 
 def response_targets(tier: Tier) -> list[TargetLine]:
-    from contracts.models import SEVERITY_NAMES
-
     has_resolution = any(t.metric == Metric.RESOLUTION for t in tier.targets.all())
     lines = []
     for severity, name in SEVERITY_NAMES.items():
@@ -154,72 +170,12 @@ def response_targets(tier: Tier) -> list[TargetLine]:
     return lines
 
 
-@dataclass(frozen=True)
-class QuotaLine:
-    label: str
-    allowed: int | None  # None: unlimited
-    used: int
-    unit: str
-
-    @property
-    def left(self) -> int | None:
-        return None if self.allowed is None else max(self.allowed - self.used, 0)
-
-
 def quota_usage(
-    contracts: list[Contract], today: datetime.date | None = None
-) -> dict[int, list[QuotaLine]]:
-    """Per contract: each quota of its tier with what this contract year has used."""
-    today = today or timezone.localdate()
-    year_start = {
-        c.pk: c.contract_year(min(max(today, c.starts_on), c.ends_on))[0] for c in contracts
-    }
-    used: dict[tuple[int, str], int] = {}
-    if contracts:
-        rows = (
-            EntitlementEntry.objects.filter(
-                organization_id__in={c.organization_id for c in contracts},
-                contract_id__in=[c.pk for c in contracts],
-            )
-            .values("contract_id", "entitlement", "year_starts_on")
-            .annotate(total=Sum("units"))
-        )
-        for row in rows:
-            if row["year_starts_on"] == year_start[row["contract_id"]]:
-                used[(row["contract_id"], row["entitlement"])] = row["total"]
-    result = {}
-    for contract in contracts:
-        tier = contract.tier
-        lines = []
-        if tier.premium_incident_quota is not None:
-            lines.append(
-                QuotaLine(
-                    "Premium incidents",
-                    tier.premium_incident_quota,
-                    used.get((contract.pk, Entitlement.PREMIUM_INCIDENT), 0),
-                    "per contract year",
-                )
-            )
-        if tier.onsite_visits_per_year is not None:
-            lines.append(
-                QuotaLine(
-                    "On-site visits",
-                    tier.onsite_visits_per_year,
-                    used.get((contract.pk, Entitlement.ONSITE_VISIT), 0),
-                    "per contract year",
-                )
-            )
-        if tier.health_checks_per_year:
-            lines.append(
-                QuotaLine(
-                    "Health checks",
-                    tier.health_checks_per_year,
-                    used.get((contract.pk, Entitlement.HEALTH_CHECK), 0),
-                    "per contract year",
-                )
-            )
-        result[contract.pk] = lines
-    return result
+    contracts: list[Contract], days: dict[int, datetime.date]
+) -> dict[int, list[entitlements.Usage]]:
+    """Per contract: each quota of its tier with what the contract year of its day (the
+    customer's today) has used, as the entitlement ledger counts it."""
+    return entitlements.usage(contracts, days)
 
 
 @dataclass(frozen=True)
@@ -232,40 +188,38 @@ class DeadlineLine:
 @dataclass(frozen=True)
 class ContractSummary:
     contract: Contract
-    status: str  # "active", "upcoming" or "ended"
+    status: ContractStatus
     targets: list[TargetLine]
-    quotas: list[QuotaLine]
+    quotas: list[entitlements.Usage]
     renewal_expired: bool
     if_filed_now: list[DeadlineLine]
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == ContractStatus.ACTIVE
+
+    @property
+    def is_upcoming(self) -> bool:
+        return self.status == ContractStatus.UPCOMING
 
 
 def first_response_if_filed_now(contract: Contract, now: datetime.datetime) -> list[DeadlineLine]:
     """Per severity, when a first response would be due for an incident filed now,
     in the customer's own time zone."""
-    from zoneinfo import ZoneInfo
-
-    from contracts.models import SEVERITY_NAMES
-    from contracts.sla import plan_clock
-
-    zone = ZoneInfo(contract.organization.timezone)
+    zone = organization_zone(contract.organization)
     lines = []
     for severity, name in SEVERITY_NAMES.items():
         plan = plan_clock(contract, severity, Metric.FIRST_RESPONSE, now)
         if plan is None:
-            text = "no response target on this tier"
+            text = _("no response target on this tier")
         else:
             local = plan.due_at.astimezone(zone)
-            text = f"first response due by {local:%a %-d %b %Y, %H:%M} ({zone.key})"
+            text = _("first response due by %(when)s (%(zone)s)") % {
+                "when": f"{local:%a %-d %b %Y, %H:%M}",
+                "zone": zone.key,
+            }
         lines.append(DeadlineLine(severity, name, text))
     return lines
-
-
-def contract_status(contract: Contract, today: datetime.date) -> str:
-    if today < contract.starts_on:
-        return "upcoming"
-    if today > contract.ends_on:
-        return "ended"
-    return "active"
 
 
 def contract_summaries(
@@ -274,25 +228,26 @@ def contract_summaries(
     *,
     with_deadlines: bool = True,
 ) -> list[ContractSummary]:
-    """What a customer needs to know about each contract, for the summary pages."""
+    """What a customer needs to know about each contract, for the summary pages. Every
+    date rule is applied to the customer's own calendar day."""
     now = now or timezone.now()
-    today = timezone.localdate(now)
-    quotas = quota_usage(contracts, today)
-    return [
-        ContractSummary(
-            contract=c,
-            status=contract_status(c, today),
-            targets=response_targets(c.tier),
-            quotas=quotas[c.pk],
-            renewal_expired=bool(
-                c.tier.requires_renewal
-                and (c.renewal_valid_until is None or c.renewal_valid_until < today)
-            ),
-            if_filed_now=(
-                first_response_if_filed_now(c, now)
-                if with_deadlines and contract_status(c, today) == "active"
-                else []
-            ),
+    days = {c.pk: organization_today(c.organization, now) for c in contracts}
+    quotas = quota_usage(contracts, days)
+    summaries = []
+    for c in contracts:
+        status = rules.contract_status(c, days[c.pk])
+        summaries.append(
+            ContractSummary(
+                contract=c,
+                status=status,
+                targets=response_targets(c.tier),
+                quotas=quotas[c.pk],
+                renewal_expired=rules.renewal_lapsed(c, days[c.pk]),
+                if_filed_now=(
+                    first_response_if_filed_now(c, now)
+                    if with_deadlines and status == ContractStatus.ACTIVE
+                    else []
+                ),
+            )
         )
-        for c in contracts
-    ]
+    return summaries

@@ -3,20 +3,21 @@
 import datetime
 from collections.abc import Iterable
 
+import holidays as holiday_data
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
+from contracts import rules
 from contracts.models import (
     BusinessCalendar,
     CalendarWindow,
     Contract,
     Holiday,
-    LicenceRequirement,
     SeverityTarget,
     Tier,
 )
-from portal.errors import ContractRuleError
-from portal.models import Organization, User, validate_timezone
+from portal.models import Organization, StaffRole, User, validate_timezone
 
 CONTRACT_FIELDS = (
     "organization",
@@ -32,32 +33,17 @@ CONTRACT_FIELDS = (
 )
 
 
-def check_licence(tier: Tier, licence_type: str) -> None:
-    if tier.required_licence == LicenceRequirement.PLUS and licence_type != "plus":
-        raise ContractRuleError(
-            "licence_required",
-            f"The {tier.name} tier is only for customers who hold a Plus licence; "
-            "this contract records "
-            + (f"a {licence_type} licence." if licence_type else "no licence."),
-        )
-    if tier.required_licence == LicenceRequirement.ANY and not licence_type:
-        raise ContractRuleError(
-            "licence_required",
-            f"The {tier.name} tier is only for customers with a valid licence of the "
-            "vendor's product; record the customer's licence type.",
-        )
-
-
 def _check_contract(contract: Contract) -> None:
-    if contract.ends_on < contract.starts_on:
-        raise ValidationError({"ends_on": ["The contract cannot end before it starts."]})
-    if contract.renewal_valid_until and contract.renewal_valid_until < contract.starts_on:
+    rules.check_contract_dates(
+        starts_on=contract.starts_on,
+        ends_on=contract.ends_on,
+        renewal_valid_until=contract.renewal_valid_until,
+    )
+    if contract.tam_id and contract.tam.staff_role not in (StaffRole.TAM, StaffRole.ADMIN):
         raise ValidationError(
-            {"renewal_valid_until": ["The renewal cannot expire before the contract starts."]}
+            {"tam": [_("The TAM must be a provider staff member with role tam.")]}
         )
-    if contract.tam_id and contract.tam.staff_role not in ("tam", "admin"):
-        raise ValidationError({"tam": ["The TAM must be a provider staff member with role tam."]})
-    check_licence(contract.tier, contract.licence_type)
+    rules.check_licence(contract.tier, contract.licence_type)
 
 
 def contract_create(
@@ -212,8 +198,6 @@ def calendar_import_holidays(
     *, calendar: BusinessCalendar, country: str, year: int, subdivision: str | None = None
 ) -> list[Holiday]:
     """Add a country's public holidays for a year; dates already there are kept as they are."""
-    import holidays as holiday_data
-
     country = country.upper()
     supported = holiday_data.list_supported_countries()
     if country not in supported:

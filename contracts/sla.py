@@ -4,7 +4,7 @@ import datetime
 from dataclasses import dataclass
 
 from contracts.business_time import WorkCalendar, add_working_time
-from contracts.models import BusinessCalendar, ClockKind, Contract
+from contracts.models import BusinessCalendar, ClockKind, Contract, Metric
 
 
 def work_calendar(calendar: BusinessCalendar) -> WorkCalendar:
@@ -19,8 +19,8 @@ def work_calendar(calendar: BusinessCalendar) -> WorkCalendar:
 
 @dataclass(frozen=True)
 class ClockPlan:
-    metric: str
-    clock: str  # "calendar" (24x7) or "business" (the contract's calendar)
+    metric: Metric
+    kind: ClockKind  # calendar time (24x7) or business time (the contract's calendar)
     target_minutes: int
     started_at: datetime.datetime
     due_at: datetime.datetime
@@ -45,8 +45,8 @@ def plan_clock(
     else:
         due_at = started_at + amount
     return ClockPlan(
-        metric=metric,
-        clock=target.clock,
+        metric=Metric(metric),
+        kind=ClockKind(target.clock),
         target_minutes=target.minutes,
         started_at=started_at,
         due_at=due_at,

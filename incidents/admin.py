@@ -1,12 +1,6 @@
 from django.contrib import admin
 
-from incidents.models import Incident, Notification, Product
-
-
-@admin.register(Product)
-class ProductAdmin(admin.ModelAdmin):
-    list_display = ["name", "vendor", "is_active"]
-    search_fields = ["name", "vendor"]
+from incidents.models import Incident, Notification
 
 
 @admin.register(Incident)

@@ -1,7 +1,5 @@
 """REST API for incidents (API.md, Incidents)."""
 
-from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import (
     mixins,
@@ -15,11 +13,21 @@ from rest_framework import (
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from contracts.models import Contract
-from incidents import selectors, services
-from incidents.models import Channel, Incident, Kind, Product, SlaClock, Status
-from incidents.views import check_download, download_response
+from contracts.models import ClockKind, Contract, Metric, Product
+from incidents import files, selectors, services
+from incidents.models import (
+    Channel,
+    CloseReason,
+    EventKind,
+    Incident,
+    Kind,
+    SlaClock,
+    Status,
+)
+from incidents.services.status import UNCHANGED
+from portal.api import RefusalSerializer
 from portal.models import Organization, User
+from portal.selectors import staff_members
 
 
 class FileRenderer(renderers.BaseRenderer):
@@ -43,7 +51,7 @@ class IncidentCursorPagination(pagination.CursorPagination):
 
 class ClockSerializer(serializers.Serializer):
     target_minutes = serializers.IntegerField()
-    clock = serializers.CharField()
+    clock = serializers.ChoiceField(source="kind", choices=ClockKind.choices)
     due_at = serializers.DateTimeField(allow_null=True)
     warn_at = serializers.DateTimeField(allow_null=True)
     stopped_at = serializers.DateTimeField(allow_null=True)
@@ -95,7 +103,7 @@ class IncidentSerializer(serializers.ModelSerializer):
         clocks = {c.metric: c for c in incident.clocks.all()}
         return {
             metric: ClockSerializer(clocks[metric]).data if metric in clocks else None
-            for metric in ("first_response", "resolution")
+            for metric in Metric.values
         }
 
 
@@ -133,10 +141,10 @@ class IncidentUpdateSerializer(serializers.Serializer):
     severity = serializers.IntegerField(min_value=1, max_value=4, required=False)
     status = serializers.ChoiceField(choices=Status.choices, required=False)
     reason = serializers.ChoiceField(
-        choices=["duplicate", "filed_in_error"], required=False, allow_blank=True
+        choices=[c for c in CloseReason.choices if c[0]], required=False, allow_blank=True
     )
     assignee = serializers.PrimaryKeyRelatedField(
-        queryset=User.objects.exclude(staff_role=""), required=False, allow_null=True
+        queryset=staff_members(), required=False, allow_null=True
     )
 
 
@@ -154,7 +162,7 @@ class ReplySerializer(serializers.Serializer):
 
 class EventSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    kind = serializers.CharField()
+    kind = serializers.ChoiceField(choices=EventKind.choices)
     at = serializers.DateTimeField()
     actor = serializers.IntegerField(source="actor_id", read_only=True, allow_null=True)
     data = serializers.JSONField()
@@ -219,7 +227,10 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     def list(self, request, *args, **kwargs):
         return super().list(request, *args, **kwargs)
 
-    @extend_schema(request=IncidentCreateSerializer, responses={201: IncidentSerializer})
+    @extend_schema(
+        request=IncidentCreateSerializer,
+        responses={201: IncidentSerializer, 409: RefusalSerializer},
+    )
     def create(self, request, *args, **kwargs):
         data = IncidentCreateSerializer(data=request.data, user=request.user)
         data.is_valid(raise_exception=True)
@@ -229,37 +240,24 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         incident = services.incident_file(actor=request.user, **values)
         return Response(self._fresh(incident), status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=IncidentUpdateSerializer, responses=IncidentSerializer)
+    @extend_schema(
+        request=IncidentUpdateSerializer,
+        responses={200: IncidentSerializer, 409: RefusalSerializer},
+    )
     def partial_update(self, request, *args, **kwargs):
         incident = self.get_object()
         data = IncidentUpdateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        staff = request.user.is_provider_staff
-        if not staff and set(values) - {"status"}:
-            raise PermissionDenied("Customers can only close or reopen an incident.")
-        with transaction.atomic():  # every change asked for, or none
-            incident = self._apply(incident, values)
+        incident = services.incident_update(
+            incident=incident,
+            actor=request.user,
+            severity=values.get("severity", UNCHANGED),
+            assignee=values.get("assignee", UNCHANGED),
+            status=values.get("status", UNCHANGED),
+            reason=values.get("reason", ""),
+        )
         return Response(self._fresh(incident))
-
-    def _apply(self, incident: Incident, values: dict) -> Incident:
-        request = self.request
-        if "severity" in values:
-            incident = services.incident_change_severity(
-                incident=incident, actor=request.user, severity=values["severity"]
-            )
-        if "assignee" in values:
-            incident = services.incident_assign(
-                incident=incident, actor=request.user, assignee=values["assignee"]
-            )
-        if "status" in values:
-            incident = services.incident_change_status(
-                incident=incident,
-                actor=request.user,
-                status=values["status"],
-                reason=values.get("reason", ""),
-            )
-        return incident
 
     @extend_schema(methods=["GET"], responses=ReplySerializer(many=True))
     @extend_schema(methods=["POST"], request=ReplySerializer, responses={201: ReplySerializer})
@@ -324,8 +322,8 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     def download(self, request, *args, attachment_id=None, **kwargs):
         incident = self.get_object()
         attachment = selectors.attachment_for_user(request.user, incident, attachment_id)
-        check_download(request.user, attachment)
-        return download_response(attachment)
+        files.check_download(request.user, attachment)
+        return files.download_response(attachment)
 
     def _paged(self, queryset, serializer_class):
         paginator = pagination.CursorPagination()

@@ -10,20 +10,22 @@ import datetime
 from contracts.business_time import add_working_time, working_time_between
 from contracts.models import ClockKind, Contract, Metric
 from contracts.sla import plan_clock, work_calendar
-from incidents.models import Incident, IncidentEvent, SlaClock
+from incidents.models import EventKind, Incident, IncidentEvent, SlaClock, Status
+from incidents.rules import RESOLUTION_HALTED, clock_met
 from incidents.sweep import notify_breach
+from incidents.timeline import record
 
 
-def _add(contract: Contract, clock: str, start, amount: datetime.timedelta):
-    if clock == ClockKind.BUSINESS:
+def _add(contract: Contract, kind: str, start, amount: datetime.timedelta):
+    if kind == ClockKind.BUSINESS:
         return add_working_time(work_calendar(contract.calendar), start, amount)
     return start + amount
 
 
-def _elapsed(contract: Contract, clock: str, start, end) -> datetime.timedelta:
+def _elapsed(contract: Contract, kind: str, start, end) -> datetime.timedelta:
     if end <= start:
         return datetime.timedelta(0)
-    if clock == ClockKind.BUSINESS:
+    if kind == ClockKind.BUSINESS:
         return working_time_between(work_calendar(contract.calendar), start, end)
     return end - start
 
@@ -32,22 +34,10 @@ def deadlines(contract: Contract, clock: SlaClock) -> tuple[datetime.datetime, d
     """(due_at, warn_at) from the original start, the target and the time spent paused."""
     paused = datetime.timedelta(seconds=clock.paused_seconds)
     target = datetime.timedelta(minutes=clock.target_minutes)
-    due = _add(contract, clock.clock, clock.started_at, target + paused)
+    due = _add(contract, clock.kind, clock.started_at, target + paused)
     share = contract.tier.warn_at_percent / 100
-    warn = _add(contract, clock.clock, clock.started_at, target * share + paused)
+    warn = _add(contract, clock.kind, clock.started_at, target * share + paused)
     return due, warn
-
-
-def record(incident: Incident, kind: str, at, actor=None, internal=False, **data) -> IncidentEvent:
-    return IncidentEvent.objects.create(
-        organization_id=incident.organization_id,
-        incident=incident,
-        kind=kind,
-        at=at,
-        actor=actor,
-        data=data,
-        internal=internal,
-    )
 
 
 def _breach_now(incident: Incident, clock: SlaClock, now) -> IncidentEvent | None:
@@ -58,7 +48,7 @@ def _breach_now(incident: Incident, clock: SlaClock, now) -> IncidentEvent | Non
     # Recorded by the system like a sweep breach; the change that revealed it is its own event.
     event = record(
         incident,
-        "sla_breach",
+        EventKind.SLA_BREACH,
         now,
         None,
         metric=clock.metric,
@@ -77,17 +67,10 @@ def _warn_again(clock: SlaClock, now) -> dict:
     return {}
 
 
-def has_sla(incident: Incident) -> bool:
-    """The tier's targets are promised to premium incidents. On a tier without a premium
-    quota every incident is premium; a standard incident on a quota tier is served under
-    the standard support package, whose terms promise no target."""
-    return incident.premium
-
-
 def start_clocks(incident: Incident, now, actor=None) -> list[SlaClock]:
     """Start every clock the tier defines for the incident's severity, from its receipt."""
     clocks = []
-    if not has_sla(incident):
+    if not incident.has_sla:
         return clocks
     for metric in Metric.values:
         plan = plan_clock(incident.contract, incident.severity, metric, incident.received_at)
@@ -97,7 +80,7 @@ def start_clocks(incident: Incident, now, actor=None) -> list[SlaClock]:
             organization_id=incident.organization_id,
             incident=incident,
             metric=metric,
-            clock=plan.clock,
+            kind=plan.kind,
             target_minutes=plan.target_minutes,
             started_at=incident.received_at,
         )
@@ -105,11 +88,11 @@ def start_clocks(incident: Incident, now, actor=None) -> list[SlaClock]:
         clock.save()
         record(
             incident,
-            "clock_started",
+            EventKind.CLOCK_STARTED,
             now,
             actor,
             metric=metric,
-            clock=plan.clock,
+            clock=plan.kind,
             target_minutes=plan.target_minutes,
             due_at=clock.due_at.isoformat(),
         )
@@ -129,13 +112,15 @@ def pause_resolution(incident: Incident, now, actor=None) -> None:
         if SlaClock.objects.filter(pk=clock.pk, paused_at__isnull=True).update(
             paused_at=now, due_at=None, warn_at=None
         ):
-            record(incident, "clock_paused", now, actor, metric=clock.metric)
+            record(incident, EventKind.CLOCK_PAUSED, now, actor, metric=clock.metric)
 
 
-def _run_again(incident: Incident, clock: SlaClock, since, now, actor, *, event: str, clear: str):
+def _run_again(
+    incident: Incident, clock: SlaClock, since, now, actor, *, event: EventKind, clear: str
+):
     """Credit the clock with the time since `since` (paused, or resolved before a reopening)
     and run it again, with its deadlines pushed out by that time."""
-    spent = _elapsed(incident.contract, clock.clock, since, now)
+    spent = _elapsed(incident.contract, clock.kind, since, now)
     clock.paused_seconds += int(spent.total_seconds())
     setattr(clock, clear, None)
     clock.due_at, clock.warn_at = deadlines(incident.contract, clock)
@@ -152,7 +137,13 @@ def _run_again(incident: Incident, clock: SlaClock, since, now, actor, *, event:
 def resume_resolution(incident: Incident, now, actor=None) -> None:
     for clock in _running(incident, Metric.RESOLUTION).filter(paused_at__isnull=False):
         _run_again(
-            incident, clock, clock.paused_at, now, actor, event="clock_resumed", clear="paused_at"
+            incident,
+            clock,
+            clock.paused_at,
+            now,
+            actor,
+            event=EventKind.CLOCK_RESUMED,
+            clear="paused_at",
         )
 
 
@@ -165,11 +156,11 @@ def stop_clocks(incident: Incident, now, actor=None, metric: str | None = None) 
             clock.stopped_at = now
             record(
                 incident,
-                "clock_stopped",
+                EventKind.CLOCK_STOPPED,
                 now,
                 actor,
                 metric=clock.metric,
-                met=bool(clock.breached_at is None and now <= clock.due_at),
+                met=bool(clock_met(clock)),
             )
 
 
@@ -184,29 +175,30 @@ def restart_resolution(incident: Incident, now, actor=None) -> None:
             clock.stopped_at,
             now,
             actor,
-            event="clock_restarted",
+            event=EventKind.CLOCK_RESTARTED,
             clear="stopped_at",
         )
         if clock.due_at <= now:
             _breach_now(incident, clock, now)
 
 
-HALTED = {"waiting_on_customer", "resolved", "closed"}
-
-
-def _halted(incident: Incident, clock: str) -> tuple[int, datetime.datetime | None]:
+def _halted(incident: Incident, kind: str) -> tuple[int, datetime.datetime | None]:
     """The seconds a resolution clock would not have counted so far (waiting on the
     customer, or resolved before a reopening), from the status history; and when the
     current halt began, if the incident is halted now."""
     seconds = 0
     since = None
-    changes = IncidentEvent.objects.filter(incident=incident, kind="status_changed")
+    changes = IncidentEvent.objects.filter(
+        organization_id=incident.organization_id,
+        incident=incident,
+        kind=EventKind.STATUS_CHANGED,
+    )
     for at, data in changes.order_by("at", "id").values_list("at", "data"):
-        halted = data.get("new") in HALTED
+        halted = data.get("new") in RESOLUTION_HALTED
         if halted and since is None:
             since = at
         elif not halted and since is not None:
-            seconds += int(_elapsed(incident.contract, clock, since, at).total_seconds())
+            seconds += int(_elapsed(incident.contract, kind, since, at).total_seconds())
             since = None
     return seconds, since
 
@@ -219,7 +211,7 @@ def retarget(incident: Incident, now, actor=None, *, responded: bool) -> None:
     and kept as evidence); one it gains starts
     from the incident's receipt (first response only if no qualified response yet).
     """
-    if not has_sla(incident):
+    if not incident.has_sla:
         return
     existing = {c.metric: c for c in SlaClock.objects.filter(incident=incident)}
     for metric in Metric.values:
@@ -233,11 +225,17 @@ def retarget(incident: Incident, now, actor=None, *, responded: bool) -> None:
                 # A broken promise stays on record: the clock stops, it is not removed.
                 SlaClock.objects.filter(pk=clock.pk, stopped_at__isnull=True).update(stopped_at=now)
                 record(
-                    incident, "clock_stopped", now, actor, metric=metric, met=False, reason=reason
+                    incident,
+                    EventKind.CLOCK_STOPPED,
+                    now,
+                    actor,
+                    metric=metric,
+                    met=False,
+                    reason=reason,
                 )
                 continue
             clock.delete()
-            record(incident, "clock_stopped", now, actor, metric=metric, reason=reason)
+            record(incident, EventKind.CLOCK_STOPPED, now, actor, metric=metric, reason=reason)
             continue
         if plan is None:
             continue
@@ -250,15 +248,15 @@ def retarget(incident: Incident, now, actor=None, *, responded: bool) -> None:
                 organization_id=incident.organization_id,
                 incident=incident,
                 metric=metric,
-                clock=plan.clock,
+                kind=plan.kind,
                 target_minutes=plan.target_minutes,
                 started_at=incident.received_at,
             )
             waiting = False
             if metric == Metric.RESOLUTION:
                 # Gained late: credit the time it would have been paused or stopped.
-                clock.paused_seconds, halted_since = _halted(incident, clock.clock)
-                waiting = incident.status == "waiting_on_customer"
+                clock.paused_seconds, halted_since = _halted(incident, clock.kind)
+                waiting = incident.status == Status.WAITING_ON_CUSTOMER
             clock.due_at, clock.warn_at = deadlines(incident.contract, clock)
             if waiting:
                 # Gained while waiting on the customer: paused since the wait began.
@@ -266,20 +264,20 @@ def retarget(incident: Incident, now, actor=None, *, responded: bool) -> None:
             clock.save()
             record(
                 incident,
-                "clock_started",
+                EventKind.CLOCK_STARTED,
                 now,
                 actor,
                 metric=metric,
-                clock=plan.clock,
+                clock=plan.kind,
                 target_minutes=plan.target_minutes,
                 due_at=clock.due_at.isoformat() if clock.due_at else None,
             )
             if waiting:
-                record(incident, "clock_paused", now, actor, metric=metric)
+                record(incident, EventKind.CLOCK_PAUSED, now, actor, metric=metric)
         else:
-            clock.clock = plan.clock
+            clock.kind = plan.kind
             clock.target_minutes = plan.target_minutes
-            fields = {"clock": plan.clock, "target_minutes": plan.target_minutes}
+            fields = {"kind": plan.kind, "target_minutes": plan.target_minutes}
             if clock.paused_at is None:
                 clock.due_at, clock.warn_at = deadlines(incident.contract, clock)
                 fields.update(due_at=clock.due_at, warn_at=clock.warn_at)

@@ -1,8 +1,12 @@
-"""Storing uploads under server-generated names; malware samples only ever inside a zip.
+"""Storing uploads under server-generated names; malware samples only ever inside a zip;
+serving them back to the people who may have them.
 
 A sample is wrapped at upload into an AES-encrypted zip with the password
 `infected` (the industry convention), so the live file never touches the disk
 as itself and is never served as itself.
+
+Files go through Django's storage API (the `attachments` alias of `STORAGES`), so
+moving them to object storage is configuration.
 """
 
 import hashlib
@@ -11,15 +15,24 @@ import re
 import unicodedata
 import uuid
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import PurePosixPath
 
 import pyzipper
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.storage import Storage, storages
 from django.core.files.uploadedfile import UploadedFile
+from django.http import FileResponse, Http404
+from django.utils.translation import gettext as _
+
+from incidents.models import Attachment
+from portal.models import User
 
 SAMPLE_PASSWORD = b"infected"
 CHUNK = 1024 * 1024
+STORAGE = "attachments"  # the STORAGES alias
+FOLDER = "attachments"  # inside that storage
 
 
 @dataclass(frozen=True)
@@ -31,8 +44,8 @@ class StoredFile:
     content_type: str
 
 
-def storage_root() -> Path:
-    return Path(settings.MEDIA_ROOT) / "attachments"
+def storage() -> Storage:
+    return storages[STORAGE]
 
 
 def max_upload_bytes() -> int:
@@ -49,7 +62,7 @@ def describe_bytes(size: int) -> str:
 
 def safe_name(name: str) -> str:
     """A display name with no path, control characters or leading dots."""
-    name = unicodedata.normalize("NFC", Path(name.replace("\\", "/")).name)
+    name = unicodedata.normalize("NFC", PurePosixPath(name.replace("\\", "/")).name)
     name = re.sub(r"[\x00-\x1f\x7f/]", "", name).strip().lstrip(".")
     return name[:200] or "file"
 
@@ -72,34 +85,31 @@ def store_upload(upload: UploadedFile, *, sample: bool) -> StoredFile:
     check_size(upload)
     original = safe_name(upload.name or "file")
     digest = hashlib.sha256()
-    root = storage_root()
-    root.mkdir(parents=True, exist_ok=True)
-    stored_name = uuid.uuid4().hex + (".zip" if sample else "")
-    path = root / stored_name
     size = 0
     if sample:
         # The zip is built in memory (uploads are bounded) so no clear copy is ever written.
-        buffer = io.BytesIO()
         data = bytearray()
         for chunk in upload.chunks(CHUNK):
             digest.update(chunk)
             data.extend(chunk)
         size = len(data)
+        buffer = io.BytesIO()
         with pyzipper.AESZipFile(
             buffer, "w", compression=pyzipper.ZIP_DEFLATED, encryption=pyzipper.WZ_AES
         ) as archive:
             archive.setpassword(SAMPLE_PASSWORD)
             archive.writestr(original, bytes(data))
-        path.write_bytes(buffer.getvalue())
+        content = ContentFile(buffer.getvalue())
     else:
-        with path.open("wb") as out:
-            for chunk in upload.chunks(CHUNK):
-                digest.update(chunk)
-                size += len(chunk)
-                out.write(chunk)
+        for chunk in upload.chunks(CHUNK):
+            digest.update(chunk)
+            size += len(chunk)
+        content = upload  # the storage reads it again from the start
+    wanted = f"{FOLDER}/{uuid.uuid4().hex}{'.zip' if sample else ''}"
+    saved = storage().save(wanted, content)
     return StoredFile(
         original_name=original,
-        stored_name=stored_name,
+        stored_name=PurePosixPath(saved).name,
         size=size,
         sha256=digest.hexdigest(),
         content_type="application/zip"
@@ -108,12 +118,40 @@ def store_upload(upload: UploadedFile, *, sample: bool) -> StoredFile:
     )
 
 
-def stored_path(stored_name: str) -> Path:
-    if "/" in stored_name or stored_name.startswith("."):
+def storage_name(stored_name: str) -> str:
+    """Where a stored file lives in the storage (never a path the client chose)."""
+    if "/" in stored_name or "\\" in stored_name or stored_name.startswith("."):
         raise ValueError("bad stored name")
-    return storage_root() / stored_name
+    return f"{FOLDER}/{stored_name}"
 
 
 def discard(stored_name: str) -> None:
     """Remove a stored file whose database row was never written (a rolled-back upload)."""
-    stored_path(stored_name).unlink(missing_ok=True)
+    storage().delete(storage_name(stored_name))
+
+
+# -- downloads ------------------------------------------------------------------------------
+
+
+def check_download(user: User, attachment: Attachment) -> None:
+    """Malware samples go to the provider's staff only (as their encrypted zip)."""
+    if attachment.sample and not user.is_provider_staff:
+        raise PermissionDenied(_("Malware samples are downloaded by the provider's staff only."))
+
+
+def download_response(attachment: Attachment) -> FileResponse:
+    """The stored file as a download that no browser renders or sniffs."""
+    name = storage_name(attachment.stored_name)
+    try:
+        handle = storage().open(name, "rb")
+    except FileNotFoundError:
+        raise Http404(_("The file is missing from storage.")) from None
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=attachment.original_name + (".zip" if attachment.sample else ""),
+        content_type="application/zip" if attachment.sample else "application/octet-stream",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response

@@ -1,15 +1,16 @@
 from django import forms
 from django.utils import timezone
 
-from contracts.models import SEVERITY_MEANINGS, SEVERITY_NAMES, Contract
-from incidents.models import Channel, Kind, Product, Status
+from contracts.models import SEVERITY_MEANINGS, SEVERITY_NAMES, Contract, Product
+from incidents.models import Channel, CloseReason, Kind, Status
+from incidents.rules import kinds_for
 from portal.models import Organization, User
+from portal.selectors import staff_members
 
 SEVERITY_CHOICES = [
     (level, f"{level} {SEVERITY_NAMES[level]} — {SEVERITY_MEANINGS[level]}")
     for level in SEVERITY_NAMES
 ]
-CUSTOMER_KINDS = [(k, label) for k, label in Kind.choices if k != Kind.HEALTH_CHECK]
 
 
 class IncidentForm(forms.Form):
@@ -18,7 +19,7 @@ class IncidentForm(forms.Form):
     severity = forms.TypedChoiceField(
         choices=SEVERITY_CHOICES, coerce=int, widget=forms.RadioSelect, initial=3
     )
-    kind = forms.ChoiceField(choices=CUSTOMER_KINDS, initial=Kind.PROBLEM)
+    kind = forms.ChoiceField(choices=Kind.choices, initial=Kind.PROBLEM)
     product = forms.ModelChoiceField(
         queryset=Product.objects.filter(is_active=True), required=False
     )
@@ -36,8 +37,10 @@ class IncidentForm(forms.Form):
         required=False, label="This file is a malware sample (stored encrypted, staff only)"
     )
 
-    def __init__(self, *args, contracts=None, staff=False, **kwargs):
+    def __init__(self, *args, actor: User, contracts=None, **kwargs):
         super().__init__(*args, **kwargs)
+        staff = actor.is_provider_staff
+        self.fields["kind"].choices = [(k, k.label) for k in kinds_for(actor)]
         contracts = list(contracts or [])
         self.fields["contract"].queryset = Contract.objects.filter(
             pk__in=[c.pk for c in contracts]
@@ -76,7 +79,6 @@ class IncidentForm(forms.Form):
                 "contract"
             ].help_text = "Only if the organisation has more than one active contract."
             self.fields["received_at"].widget.attrs["class"] = "promise-input"
-            self.fields["kind"].choices = Kind.choices
 
     def clean_received_at(self):
         value = self.cleaned_data.get("received_at")
@@ -97,10 +99,7 @@ class ReplyForm(forms.Form):
 
 class StatusForm(forms.Form):
     status = forms.ChoiceField(choices=Status.choices)
-    reason = forms.ChoiceField(
-        choices=[("", "—"), ("duplicate", "Duplicate"), ("filed_in_error", "Filed in error")],
-        required=False,
-    )
+    reason = forms.ChoiceField(choices=CloseReason.choices, required=False)
 
 
 class StaffUpdateForm(forms.Form):
@@ -108,8 +107,7 @@ class StaffUpdateForm(forms.Form):
         choices=[(n, f"{n} {SEVERITY_NAMES[n]}") for n in SEVERITY_NAMES], coerce=int
     )
     assignee = forms.ModelChoiceField(
-        queryset=User.objects.exclude(staff_role="").filter(is_active=True).order_by("email"),
-        required=False,
+        queryset=staff_members().filter(is_active=True), required=False
     )
 
 

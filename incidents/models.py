@@ -3,8 +3,10 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
-from contracts.models import Contract, Metric, Severity
+from contracts.models import ClockKind, Contract, Metric, Product, Severity
+from contracts.rules import sla_applies
 from portal.models import Organization
 
 USER = settings.AUTH_USER_MODEL
@@ -16,6 +18,10 @@ class Status(models.TextChoices):
     WAITING_ON_CUSTOMER = "waiting_on_customer", "Waiting on customer"
     RESOLVED = "resolved", "Resolved"
     CLOSED = "closed", "Closed"
+
+
+# Statuses in which an incident is done with: no clock runs, customers may reopen.
+DONE_STATUSES = frozenset({Status.RESOLVED, Status.CLOSED})
 
 
 class Kind(models.TextChoices):
@@ -41,24 +47,31 @@ class CloseReason(models.TextChoices):
     FILED_IN_ERROR = "filed_in_error", "Filed in error"
 
 
-class Product(models.Model):
-    """A product of the vendor that incidents are about."""
+class EventKind(models.TextChoices):
+    """What an entry of an incident's timeline records (the API's event `kind`). The label
+    names it on the timeline and in the e-mail subject."""
 
-    name = models.CharField(max_length=200, unique=True)
-    vendor = models.CharField(max_length=100, blank=True)
-    is_active = models.BooleanField(default=True)
-
-    class Meta:
-        ordering = ["name"]
-
-    def __str__(self) -> str:
-        return self.name
+    FILED = "filed", _("New incident")
+    REPLIED = "replied", _("Reply")
+    STATUS_CHANGED = "status_changed", _("Status changed")
+    SEVERITY_CHANGED = "severity_changed", _("Severity changed")
+    ASSIGNED = "assigned", _("Assigned")
+    CLOCK_STARTED = "clock_started", _("Clock started")
+    CLOCK_STOPPED = "clock_stopped", _("Clock stopped")
+    CLOCK_PAUSED = "clock_paused", _("Clock paused")
+    CLOCK_RESUMED = "clock_resumed", _("Clock resumed")
+    CLOCK_RESTARTED = "clock_restarted", _("Clock restarted")
+    SLA_WARNING = "sla_warning", _("SLA at risk")
+    SLA_BREACH = "sla_breach", _("SLA breached")
+    ESCALATED = "escalated", _("Escalated")
+    ATTACHMENT_ADDED = "attachment_added", _("File added")
+    PREMIUM_REFUNDED = "premium_refunded", _("Premium incident refunded")
 
 
 class Incident(models.Model):
     organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
     contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="incidents")
-    number = models.CharField(max_length=30, unique=True)
+    number = models.CharField(max_length=30)
     title = models.CharField(max_length=200)
     description = models.TextField()
     severity = models.PositiveSmallIntegerField(choices=Severity.choices)
@@ -90,6 +103,8 @@ class Incident(models.Model):
             models.CheckConstraint(
                 condition=Q(severity__gte=1, severity__lte=4), name="incident_severity_1_4"
             ),
+            # Numbers run per organisation (and the key leads with the tenant, for Citus).
+            models.UniqueConstraint(fields=["organization", "number"], name="incident_org_number"),
         ]
 
     def __str__(self) -> str:
@@ -97,7 +112,21 @@ class Incident(models.Model):
 
     @property
     def is_open(self) -> bool:
-        return self.status not in (Status.RESOLVED, Status.CLOSED)
+        return self.status not in DONE_STATUSES
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status == Status.CLOSED
+
+    @property
+    def accepts_replies(self) -> bool:
+        """A closed incident takes no more replies or files: reopen it, or file a new one."""
+        return not self.is_closed
+
+    @property
+    def has_sla(self) -> bool:
+        """Whether the tier's targets are promised to this incident (contracts.rules)."""
+        return sla_applies(self.contract.tier, self.premium)
 
 
 class EntryKind(models.TextChoices):
@@ -131,6 +160,10 @@ class ThreadEntry(models.Model):
     def internal(self) -> bool:
         return self.kind == EntryKind.NOTE
 
+    @property
+    def is_acknowledgement(self) -> bool:
+        return self.kind == EntryKind.AUTO_ACK
+
 
 class Attachment(models.Model):
     """A file on an incident, stored under a server-generated name."""
@@ -142,7 +175,7 @@ class Attachment(models.Model):
     )
     uploaded_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
     original_name = models.CharField(max_length=255)
-    stored_name = models.CharField(max_length=255, unique=True)
+    stored_name = models.CharField(max_length=255)
     size = models.PositiveBigIntegerField()
     content_type = models.CharField(max_length=100, blank=True)
     sha256 = models.CharField(max_length=64)
@@ -153,6 +186,11 @@ class Attachment(models.Model):
         ordering = ["created_at", "id"]
         indexes = [
             models.Index(fields=["organization", "incident"], name="attachment_org_inc"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "stored_name"], name="attachment_org_stored_name"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -165,7 +203,7 @@ class SlaClock(models.Model):
     organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="clocks")
     metric = models.CharField(max_length=20, choices=Metric.choices)
-    clock = models.CharField(max_length=10)  # "calendar" or "business"
+    kind = models.CharField(max_length=10, choices=ClockKind.choices)
     target_minutes = models.PositiveIntegerField()
     started_at = models.DateTimeField(help_text="When the clock started: the incident's receipt.")
     paused_seconds = models.PositiveBigIntegerField(
@@ -185,7 +223,9 @@ class SlaClock(models.Model):
     class Meta:
         ordering = ["metric"]
         constraints = [
-            models.UniqueConstraint(fields=["incident", "metric"], name="clock_incident_metric"),
+            models.UniqueConstraint(
+                fields=["organization", "incident", "metric"], name="clock_org_incident_metric"
+            ),
         ]
         indexes = [
             # The sweep's work list: running clocks by deadline.
@@ -207,14 +247,10 @@ class SlaClock(models.Model):
 
     @property
     def met(self) -> bool | None:
-        """True/False once stopped; None while running."""
-        if self.stopped_at is None:
-            return None
-        return (
-            self.breached_at is None
-            and self.due_at is not None
-            and (self.stopped_at <= self.due_at)
-        )
+        """True/False once stopped; None while running (incidents.rules.clock_met)."""
+        from incidents.rules import clock_met  # incidents.rules imports this module
+
+        return clock_met(self)
 
 
 class IncidentEvent(models.Model):
@@ -222,7 +258,7 @@ class IncidentEvent(models.Model):
 
     organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="events")
-    kind = models.CharField(max_length=30)
+    kind = models.CharField(max_length=30, choices=EventKind.choices)
     at = models.DateTimeField()
     actor = models.ForeignKey(USER, on_delete=models.PROTECT, null=True, blank=True)
     data = models.JSONField(default=dict, blank=True)
@@ -251,20 +287,18 @@ class Notification(models.Model):
     organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="notifications")
     event = models.ForeignKey(IncidentEvent, on_delete=models.CASCADE, related_name="+")
-    event_kind = models.CharField(max_length=30)
+    event_kind = models.CharField(max_length=30, choices=EventKind.choices)
     recipient = models.EmailField()
     # For SLA warnings and breaches: the clock and the deadline they are about, so a
     # second e-mail for the same (clock, event, deadline, recipient) cannot be written
     # even by another event row.
     clock = models.ForeignKey(
-        # Indexed by outbox_sla_once, which leads with the clock. A clock removed by a
-        # severity change keeps its queued e-mails.
+        # A clock removed by a severity change keeps its queued e-mails.
         SlaClock,
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="+",
-        db_index=False,
     )
     deadline = models.DateTimeField(null=True, blank=True)
     # Rendered by the sender from the event, so recording one is a few ids, not a template.
@@ -282,20 +316,26 @@ class Notification(models.Model):
     class Meta:
         ordering = ["created_at", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["event", "recipient"], name="outbox_event_recipient"),
             models.UniqueConstraint(
-                fields=["clock", "event_kind", "deadline", "recipient"],
+                fields=["organization", "event", "recipient"], name="outbox_org_event_recipient"
+            ),
+            models.UniqueConstraint(
+                fields=["organization", "clock", "event_kind", "deadline", "recipient"],
                 condition=Q(clock__isnull=False),
-                name="outbox_sla_once",
+                name="outbox_org_sla_once",
             ),
         ]
         indexes = [
             models.Index(
                 fields=["next_attempt_at"],
                 name="outbox_pending",
-                condition=Q(status="pending"),
+                condition=Q(status=OutboxStatus.PENDING),
             ),
         ]
 
     def __str__(self) -> str:
         return f"{self.event_kind} to {self.recipient} ({self.status})"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == OutboxStatus.PENDING

@@ -13,29 +13,10 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from incidents.models import IncidentEvent, Notification, ThreadEntry
+from incidents import recipients, timeline
+from incidents.models import EventKind, IncidentEvent, Notification, ThreadEntry
 
 logger = logging.getLogger(__name__)
-
-EVENT_TITLES = {
-    "filed": "New incident",
-    "replied": "New reply",
-    "status_changed": "Status changed",
-    "assigned": "Assigned to you",
-    "sla_warning": "SLA at risk",
-    "sla_breach": "SLA breached",
-    "escalated": "Escalated",
-}
-
-
-def recipient_emails(recipients, actor=None) -> list[str]:
-    emails = []
-    for person in recipients:
-        if person is None or not person.is_active or person == actor:
-            continue
-        if person.email not in emails:
-            emails.append(person.email)
-    return emails
 
 
 def outbox_rows(
@@ -56,9 +37,10 @@ def outbox_rows(
     ]
 
 
-def notify(event: IncidentEvent, recipients, *, actor=None) -> int:
-    """Queue one e-mail per recipient (never to the actor); sent after commit."""
-    emails = recipient_emails(recipients, actor)
+def notify(event: IncidentEvent, people, *, actor=None) -> int:
+    """Queue one e-mail per person (never to the actor); sent after commit. Who the people
+    are is for `incidents.recipients` to say."""
+    emails = recipients.emails(people, actor)
     if not emails:
         return 0
     Notification.objects.bulk_create(
@@ -71,6 +53,7 @@ def notify(event: IncidentEvent, recipients, *, actor=None) -> int:
 def enqueue_sending() -> None:
     """Ask a worker to send now. Runs after commit, so it must not fail the request: if the
     broker is unreachable the rows wait for beat's periodic send instead."""
+    # Cycle: incidents.tasks imports the sweep and the outbox sender, which import this.
     from incidents.tasks import send_outbox
 
     try:
@@ -83,9 +66,9 @@ def render(row: Notification) -> tuple[str, str]:
     """(subject, body) of an outbox row, from its event."""
     event = row.event
     incident = row.incident
-    title = EVENT_TITLES.get(event.kind, event.kind.replace("_", " ").capitalize())
+    title = timeline.label(event.kind)
     message = None
-    if event.kind == "replied" and event.data.get("entry"):
+    if event.kind == EventKind.REPLIED and event.data.get("entry"):
         message = (
             ThreadEntry.objects.filter(pk=event.data["entry"])
             .values_list("body", flat=True)
@@ -98,6 +81,7 @@ def render(row: Notification) -> tuple[str, str]:
             "incident": incident,
             "event": event,
             "title": title,
+            "detail": timeline.email_detail(event),
             "message": message,
             "actor": event.actor,
             "url": f"{settings.PORTAL_BASE_URL.rstrip('/')}/incidents/{incident.pk}/",

@@ -20,7 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from incidents.models import Notification, OutboxStatus
-from incidents.notifications import render
+from incidents.notifications import enqueue_sending, render
 
 logger = logging.getLogger(__name__)
 
@@ -138,3 +138,14 @@ def outbox_send(batch: int = 200, budget_seconds: float = 240) -> int:
     finally:
         smtp.close()
     return sent
+
+
+def outbox_retry_failed() -> int:
+    """Give the messages the sender gave up on another round (after fixing the mail server,
+    say); returns how many. They are sent after commit."""
+    count = Notification.objects.filter(status=OutboxStatus.FAILED).update(
+        status=OutboxStatus.PENDING, attempts=0, next_attempt_at=timezone.now()
+    )
+    if count:
+        transaction.on_commit(enqueue_sending)
+    return count

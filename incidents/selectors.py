@@ -5,12 +5,33 @@ import datetime
 import json
 from dataclasses import dataclass
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Min, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
 
-from incidents.models import Attachment, Incident, IncidentEvent, SlaClock, ThreadEntry
-from portal.models import User
+from contracts import entitlements
+from contracts.models import Contract, Entitlement, Metric, Severity
+from contracts.rules import offers_premium_choice, sla_applies
+from contracts.selectors import active_contracts
+from contracts.sla import plan_clock
+from incidents.models import (
+    DONE_STATUSES,
+    Attachment,
+    EntryKind,
+    Incident,
+    IncidentEvent,
+    Notification,
+    OutboxStatus,
+    SlaClock,
+    ThreadEntry,
+)
+from incidents.sweep import HEARTBEAT
+from portal.access import organization_of
+from portal.celery import SLA_SWEEP_SECONDS
+from portal.models import User, WorkerHeartbeat
+from portal.rules import organization_today, organization_zone
 
 
 def incidents_for_user(user: User) -> QuerySet[Incident]:
@@ -41,7 +62,7 @@ def entries_for_user(user: User, incident: Incident) -> QuerySet[ThreadEntry]:
         .prefetch_related(Prefetch("attachments", queryset=Attachment.objects.order_by("id")))
     )
     if not user.is_provider_staff:
-        entries = entries.exclude(kind="note")
+        entries = entries.exclude(kind=EntryKind.NOTE)
     return entries.order_by("created_at", "id")
 
 
@@ -60,7 +81,7 @@ def attachments_for_user(user: User, incident: Incident) -> QuerySet[Attachment]
         organization_id=incident.organization_id, incident=incident
     ).select_related("uploaded_by")
     if not user.is_provider_staff:
-        files = files.exclude(entry__kind="note")
+        files = files.exclude(entry__kind=EntryKind.NOTE)
     return files
 
 
@@ -91,6 +112,10 @@ class ClockState:
     state: str  # running, at_risk, breached, met, missed, paused
     text: str
     clock: SlaClock
+
+    @property
+    def is_resolution(self) -> bool:
+        return self.metric == Metric.RESOLUTION
 
 
 def clock_state(clock: SlaClock, now: datetime.datetime | None = None) -> ClockState:
@@ -173,7 +198,7 @@ def filter_incidents(
     assignee: User | None = None,
 ) -> QuerySet[Incident]:
     if status == "active":  # the pages' "not resolved": new, open or waiting
-        queryset = queryset.exclude(status__in=["resolved", "closed"])
+        queryset = queryset.exclude(status__in=DONE_STATUSES)
     elif status:
         queryset = queryset.filter(status=status)
     if severity:
@@ -218,12 +243,17 @@ def incident_page(
     return IncidentPage(rows, next_cursor, sort)
 
 
-# -- operations: the health of the SLA machinery ------------------------------------------
+# -- operations: the health of the SLA machinery and the outbox ---------------------------
+
+
+# The health page calls the sweep stale when this many of its runs were missed.
+MISSED_SWEEPS = 4
 
 
 @dataclass(frozen=True)
 class Health:
     last_sweep: datetime.datetime | None
+    stale: bool  # no worker with beat has swept lately
     due_next_hour: int
     overdue_unrecorded: int
     outbox_backlog: int
@@ -232,25 +262,125 @@ class Health:
 
 
 def sla_health(now: datetime.datetime | None = None) -> Health:
-    from django.db.models import Min
-
-    from incidents.models import Notification
-    from incidents.sweep import HEARTBEAT
-    from portal.models import WorkerHeartbeat
-
     now = now or timezone.now()
+    stale_after = datetime.timedelta(seconds=MISSED_SWEEPS * SLA_SWEEP_SECONDS)
     running = SlaClock.objects.filter(
         stopped_at__isnull=True, breached_at__isnull=True, paused_at__isnull=True
     )
-    pending = Notification.objects.filter(status="pending")
+    pending = Notification.objects.filter(status=OutboxStatus.PENDING)
     beat = WorkerHeartbeat.objects.filter(name=HEARTBEAT).first()
     return Health(
         last_sweep=beat.seen_at if beat else None,
+        stale=beat is None or now - beat.seen_at > stale_after,
         due_next_hour=running.filter(
             due_at__gt=now, due_at__lte=now + datetime.timedelta(hours=1)
         ).count(),
         overdue_unrecorded=running.filter(due_at__lte=now).count(),
         outbox_backlog=pending.count(),
         oldest_unsent=pending.aggregate(oldest=Min("created_at"))["oldest"],
-        failed=Notification.objects.filter(status="failed").count(),
+        failed=Notification.objects.filter(status=OutboxStatus.FAILED).count(),
+    )
+
+
+UNSENT = "unsent"  # the outbox page's default view: pending and failed
+
+
+def outbox_messages(status: str = UNSENT) -> QuerySet[Notification]:
+    """The outbox, newest first, by status (an unknown status shows everything)."""
+    rows = Notification.objects.select_related("incident").order_by("-created_at", "-id")
+    if status == UNSENT:
+        return rows.exclude(status=OutboxStatus.SENT)
+    if status in OutboxStatus.values:
+        return rows.filter(status=status)
+    return rows
+
+
+# -- the filing form's live hint ----------------------------------------------------------
+
+
+def filing_contracts(user: User, organization_id=None) -> list[Contract]:
+    """The contracts a filing may name: a contact's organisation's contracts in force today;
+    for staff, those of the organisation chosen on the form (none for a bad id)."""
+    if user.is_provider_staff:
+        if not organization_id or not str(organization_id).isdigit():
+            return []
+        return active_contracts(int(organization_id))
+    organization = organization_of(user)
+    return active_contracts(organization.pk) if organization else []
+
+
+@dataclass(frozen=True)
+class FilingHint:
+    """What the filing form shows beside the severity: the promised first response and,
+    on a tier with a premium quota, the units left this contract year."""
+
+    contract: Contract | None
+    offers_premium: bool
+    premium_left: int | None
+    promise: str
+
+
+def received_at_from(value) -> datetime.datetime | None:
+    """Staff's "received at" as typed (UTC, as the form says); None when empty, invalid or
+    in the future."""
+    if isinstance(value, datetime.datetime):
+        parsed = value
+    else:
+        parsed = parse_datetime(str(value or "").strip().replace("T", " "))
+    if parsed is None:
+        return None
+    if timezone.is_naive(parsed):
+        parsed = timezone.make_aware(parsed, datetime.UTC)
+    return parsed if parsed <= timezone.now() else None
+
+
+def _promise(user: User, contract: Contract | None, severity, premium: bool, received_at) -> str:
+    try:
+        severity = int(severity)
+    except (TypeError, ValueError):
+        severity = Severity.MEDIUM
+    if contract is None:
+        return _("Choose the contract to see the promised response.")
+    if severity not in Severity.values:
+        return ""
+    if not sla_applies(contract.tier, premium):
+        return _("Standard incidents have no response target on this tier.")
+    now = timezone.now()
+    plan = plan_clock(contract, severity, Metric.FIRST_RESPONSE, received_at or now)
+    if plan is None:
+        return _("No response target on this tier for this severity.")
+    zone = organization_zone(contract.organization)
+    values = {
+        "when": f"{plan.due_at.astimezone(zone):%a %-d %b, %H:%M}",
+        "zone": zone.key,
+        "late": _(" (already passed)") if plan.due_at <= now else "",
+    }
+    if user.is_provider_staff:
+        return _("First response due by %(when)s, their time (%(zone)s)%(late)s.") % values
+    return _("First response due by %(when)s, your time (%(zone)s)%(late)s.") % values
+
+
+def premium_left(contract: Contract) -> int | None:
+    """Premium incidents left in the contract year of the customer's today (None:
+    unlimited)."""
+    return entitlements.remaining(
+        contract, Entitlement.PREMIUM_INCIDENT, organization_today(contract.organization)
+    )
+
+
+def filing_hint(user: User, contracts: list[Contract], values) -> FilingHint:
+    """The hint for the form's current values (`contract`, `premium`, `severity`,
+    `received_at`), over the contracts the filing may name."""
+    chosen = str(values.get("contract") or "")
+    contract = next((c for c in contracts if str(c.pk) == chosen), None) or (
+        contracts[0] if len(contracts) == 1 else None
+    )
+    staff = user.is_provider_staff
+    received_at = received_at_from(values.get("received_at")) if staff else None
+    premium = values.get("premium") != "0"  # premium unless standard was chosen
+    return FilingHint(
+        contract=contract,
+        offers_premium=staff or any(offers_premium_choice(c.tier) for c in contracts),
+        premium_left=premium_left(contract) if contract else None,
+        promise=_promise(user, contract, values.get("severity") or 3, premium, received_at),
     )

@@ -11,16 +11,16 @@ the sweep, and the error is logged with the incident number.
 import datetime
 import functools
 import logging
-from collections import defaultdict
 from dataclasses import dataclass
 
 from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from incidents.models import IncidentEvent, Notification, SlaClock
+from incidents.models import EventKind, IncidentEvent, Notification, SlaClock
 from incidents.notifications import enqueue_sending, outbox_rows
-from portal.models import MemberRole, User, WorkerHeartbeat
+from incidents.recipients import SLA_ROW_FIELDS, SlaAudience
+from portal.models import WorkerHeartbeat
 
 logger = logging.getLogger(__name__)
 
@@ -36,73 +36,24 @@ class SweepResult:
     errors: int = 0
 
 
-def _due(kind: str, now):
+# What the sweep records, most important first.
+KINDS = (EventKind.SLA_BREACH, EventKind.SLA_WARNING)
+
+
+def _due(kind: EventKind, now):
     """Running clocks whose warning or deadline has passed and that are not yet handled."""
     ready = Q(sweep_after__isnull=True) | Q(sweep_after__lte=now)
     running = SlaClock.objects.filter(ready, stopped_at__isnull=True, paused_at__isnull=True)
-    if kind == "sla_breach":
+    if kind == EventKind.SLA_BREACH:
         return running.filter(breached_at__isnull=True, due_at__lte=now).order_by("due_at")
     return running.filter(
         warned_at__isnull=True, breached_at__isnull=True, warn_at__lte=now
     ).order_by("warn_at")
 
 
-FIELDS = (
-    "pk",
-    "organization_id",
-    "incident_id",
-    "metric",
-    "due_at",
-    "incident__number",
-    "incident__severity",
-    "incident__assignee_id",
-    "incident__contract__tam_id",
-    "incident__contract__tier__notify_customer_on_sla",
-)
-
-
-class _People:
-    """E-mail addresses of the people a batch tells, fetched once per batch."""
-
-    def __init__(self, rows: list[dict]):
-        staff_ids = {r["incident__assignee_id"] for r in rows} | {
-            r["incident__contract__tam_id"] for r in rows
-        }
-        staff_ids.discard(None)
-        active = User.objects.filter(is_active=True)
-        self.staff = dict(active.filter(pk__in=staff_ids).values_list("pk", "email"))
-        self.duty = list(active.filter(staff_role="duty_manager").values_list("email", flat=True))
-        tell_customers = {
-            r["organization_id"]
-            for r in rows
-            if r["incident__contract__tier__notify_customer_on_sla"]
-        }
-        self.admins = defaultdict(list)
-        for org_id, email in active.filter(
-            membership__organization_id__in=tell_customers, membership__role=MemberRole.ADMIN
-        ).values_list("membership__organization_id", "email"):
-            self.admins[org_id].append(email)
-
-    def recipients(self, row: dict, kind: str) -> list[str]:
-        """The assignee, the contract's TAM, the duty manager on a severity 1-2 breach, and
-        the customer's admins only where the tier says so."""
-        emails = [
-            self.staff.get(row["incident__assignee_id"]),
-            self.staff.get(row["incident__contract__tam_id"]),
-        ]
-        if kind == "sla_breach" and row["incident__severity"] <= 2:
-            emails += self.duty
-        emails += self.admins.get(row["organization_id"], [])
-        unique = []
-        for email in emails:
-            if email and email not in unique:
-                unique.append(email)
-        return unique
-
-
-def _record(rows: list[dict], kind: str, now) -> int:
+def _record(rows: list[dict], kind: EventKind, now) -> int:
     """Claim, record and queue a batch of clocks; returns how many were claimed."""
-    column = "breached_at" if kind == "sla_breach" else "warned_at"
+    column = "breached_at" if kind == EventKind.SLA_BREACH else "warned_at"
     ids = [r["pk"] for r in rows]
     # The conditional update is the claim (with `now` as its token). Under PostgreSQL the
     # rows are already locked, so it always wins; without row locks (SQLite) a row
@@ -131,40 +82,39 @@ def _record(rows: list[dict], kind: str, now) -> int:
         )
         for r in rows
     )
-    people = _People(rows)
-    if kind == "sla_breach":
-        _escalate(rows, people, now)
+    audience = SlaAudience(rows)
+    _escalate(rows, kind, audience, now)
     Notification.objects.bulk_create(
-        sla_outbox(rows, events, kind, now, people), ignore_conflicts=True
+        sla_outbox(rows, events, kind, now, audience), ignore_conflicts=True
     )
     return len(rows)
 
 
-def _escalate(rows: list[dict], people: "_People", now) -> None:
+def _escalate(rows: list[dict], kind: EventKind, audience: SlaAudience, now) -> None:
     """A severity 1-2 breach goes to the duty manager: the timeline says so (staff only)."""
-    if not people.duty:
-        return
     IncidentEvent.objects.bulk_create(
         IncidentEvent(
             organization_id=r["organization_id"],
             incident_id=r["incident_id"],
-            kind="escalated",
+            kind=EventKind.ESCALATED,
             at=now,
             internal=True,
-            data={"metric": r["metric"], "to": "duty manager", "reason": "sla_breach"},
+            data={"metric": r["metric"], "to": "duty manager", "reason": kind},
         )
         for r in rows
-        if r["incident__severity"] <= 2
+        if audience.escalated(r, kind)
     )
 
 
-def sla_outbox(rows: list[dict], events, kind: str, now, people=None) -> list[Notification]:
+def sla_outbox(
+    rows: list[dict], events, kind: EventKind, now, audience: SlaAudience | None = None
+) -> list[Notification]:
     """The outbox rows for SLA events, each keyed by its clock and deadline."""
-    people = people or _People(rows)
+    audience = audience or SlaAudience(rows)
     outbox = []
     for row, event in zip(rows, events, strict=True):
         outbox += outbox_rows(
-            event, people.recipients(row, kind), now, clock_id=row["pk"], deadline=row["due_at"]
+            event, audience.recipients(row, kind), now, clock_id=row["pk"], deadline=row["due_at"]
         )
     return outbox
 
@@ -172,16 +122,16 @@ def sla_outbox(rows: list[dict], events, kind: str, now, people=None) -> list[No
 def notify_breach(clock_id: int, event: IncidentEvent, now) -> None:
     """Queue the e-mails for a breach recorded outside the sweep (a call logged after its
     deadline, a severity change, a reopening), to the same people the sweep tells."""
-    rows = list(SlaClock.objects.filter(pk=clock_id).values(*FIELDS))
-    people = _People(rows)
-    _escalate(rows, people, now)
+    rows = list(SlaClock.objects.filter(pk=clock_id).values(*SLA_ROW_FIELDS))
+    audience = SlaAudience(rows)
+    _escalate(rows, EventKind.SLA_BREACH, audience, now)
     Notification.objects.bulk_create(
-        sla_outbox(rows, [event], "sla_breach", now, people), ignore_conflicts=True
+        sla_outbox(rows, [event], EventKind.SLA_BREACH, now, audience), ignore_conflicts=True
     )
     transaction.on_commit(enqueue_sending)
 
 
-def _batch(kind: str, now, batch: int) -> tuple[int, int, bool]:
+def _batch(kind: EventKind, now, batch: int) -> tuple[int, int, bool]:
     """One batch: (recorded, errors, more_to_do)."""
     due = _due(kind, now)
     # A cheap look first: an idle sweep costs one indexed query per kind. (Ordered by the
@@ -191,7 +141,7 @@ def _batch(kind: str, now, batch: int) -> tuple[int, int, bool]:
     with transaction.atomic():
         locked = due.select_for_update(skip_locked=True, of=("self",)).values_list("pk", flat=True)
         ids = list(locked[:batch])
-        rows = list(SlaClock.objects.filter(pk__in=ids).values(*FIELDS))
+        rows = list(SlaClock.objects.filter(pk__in=ids).values(*SLA_ROW_FIELDS))
         if not rows:
             return 0, 0, False
         try:
@@ -224,27 +174,25 @@ def _batch(kind: str, now, batch: int) -> tuple[int, int, bool]:
 def _heartbeat() -> None:
     """Note the sweep's time for the health page (one statement: it runs on every sweep)."""
     seen = timezone.now()
-    with connection.cursor() as cursor:
-        cursor.execute(
-            # The table name comes from the model, never from input.
-            f"UPDATE {WorkerHeartbeat._meta.db_table} SET seen_at = %s WHERE name = %s",  # noqa: S608
-            [connection.ops.adapt_datetimefield_value(seen), HEARTBEAT],
-        )
-        updated = cursor.rowcount
-    if not updated:
+    if not WorkerHeartbeat.objects.filter(name=HEARTBEAT).update(seen_at=seen):
         WorkerHeartbeat.objects.get_or_create(name=HEARTBEAT, defaults={"seen_at": seen})
 
 
 @functools.cache
 def _due_check_sql() -> tuple[str, int]:
-    """The two queries of `_due`, compiled once into one statement (every parameter is `now`)."""
+    """The two queries of `_due`, compiled once into one statement (every parameter is `now`).
+
+    Compiled with a sentinel instant; if a parameter other than the sentinel ever appears
+    (a change to `_due`), the cached statement could not be reused, so that is an error.
+    """
     sentinel = datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC)
     # As the backend passes it (SQLite gets text, PostgreSQL the datetime itself).
     adapted = connection.ops.adapt_datetimefield_value(sentinel)
     parts, count = [], 0
-    for kind in ("sla_breach", "sla_warning"):
+    for kind in KINDS:
         sql, params = _due(kind, sentinel).values_list("pk", flat=True)[:1].query.sql_with_params()
-        assert all(p in (sentinel, adapted) for p in params), params
+        if not all(p in (sentinel, adapted) for p in params):
+            raise RuntimeError(f"The due check takes only `now` as parameter, not {params!r}")
         parts.append(f"({sql})")
         count += len(params)
     return f"SELECT {', '.join(parts)}", count
@@ -267,11 +215,11 @@ def sweep(now: datetime.datetime | None = None, batch: int = BATCH) -> SweepResu
     if not _anything_due(now):
         _heartbeat()
         return result
-    for kind in ("sla_breach", "sla_warning"):
+    for kind in KINDS:
         more = True
         while more:
             recorded, errors, more = _batch(kind, now, batch)
-            if kind == "sla_breach":
+            if kind == EventKind.SLA_BREACH:
                 result.breaches += recorded
             else:
                 result.warnings += recorded

@@ -1,24 +1,21 @@
 """Incident pages: list, filing, detail, replies, status and files."""
 
-import datetime
 from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
-from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from contracts.models import Contract
-from incidents import files, selectors, services
+from incidents import files, rules, selectors, services
 from incidents.forms import IncidentForm, ReplyForm, StaffUpdateForm, StatusForm, UploadForm
 from incidents.models import Kind, Status
 from portal.access import organization_of
 from portal.errors import ContractRuleError
+from portal.rules import organization_zone
 
 
 def _add_errors(form, exc: ValidationError) -> None:
@@ -53,7 +50,7 @@ def incident_list(request):
         # The live refresh reloads the page being read, cursor included.
         "live_query": request.GET.urlencode(),
         # Customers read times in their own zone; staff lists span zones and read UTC.
-        "zone": ZoneInfo(organization.timezone) if organization else ZoneInfo("UTC"),
+        "zone": organization_zone(organization) if organization else ZoneInfo("UTC"),
         "statuses": Status.choices,
         "kinds": Kind.choices,
     }
@@ -61,22 +58,15 @@ def incident_list(request):
     return render(request, template, context)
 
 
-def _customer_contracts(user):
-    organization = organization_of(user)
-    if organization is None:
-        return None, []
-    return organization, _active_contracts(organization.pk)
-
-
 @login_required
 def incident_new(request):
     user = request.user
     staff = user.is_provider_staff
-    organization, contracts = (None, []) if staff else _customer_contracts(user)
-    if not staff and organization is None:
-        raise PermissionDenied("Only an organisation's contacts file its incidents.")
+    if not staff and organization_of(user) is None:
+        raise PermissionDenied(_("Only an organisation's contacts file its incidents."))
+    contracts = [] if staff else selectors.filing_contracts(user)
     form = IncidentForm(
-        request.POST or None, request.FILES or None, contracts=contracts, staff=staff
+        request.POST or None, request.FILES or None, contracts=contracts, actor=user
     )
     refusal = None
     if request.method == "POST" and form.is_valid():
@@ -91,7 +81,7 @@ def incident_new(request):
                 kind=data["kind"],
                 product=data.get("product"),
                 contract=data.get("contract"),
-                premium=data.get("premium") if data.get("premium") is not None else None,
+                premium=data.get("premium"),
                 organization=data.get("organization") if staff else None,
                 channel=data.get("channel"),
                 received_at=data.get("received_at"),
@@ -102,99 +92,36 @@ def incident_new(request):
         except ValidationError as exc:
             _add_errors(form, exc)
         else:
-            messages.success(request, f"Incident {incident.number} filed.")
+            messages.success(request, _("Incident %(number)s filed.") % {"number": incident.number})
             return redirect("incident_detail", incident_id=incident.pk)
     if staff:
-        contracts = _active_contracts(form["organization"].value())
+        contracts = selectors.filing_contracts(user, form["organization"].value())
     only = contracts[0] if len(contracts) == 1 else None
-    if not form.is_bound and only and services.premium_left(only) == 0:
+    if not form.is_bound and only and selectors.premium_left(only) == 0:
         form.initial["premium"] = "0"  # no premium units left: offer what can be filed
     values = {
         name: form[name].value() if name in form.fields else None
         for name in ("contract", "premium", "severity", "organization", "received_at")
     }
     status = 409 if refusal else (400 if request.method == "POST" else 200)
-    context = {"form": form, "refusal": refusal, **_hint(user, contracts, values)}
-    return render(request, "incidents/incident_new.html", context, status=status)
-
-
-def _active_contracts(organization_id) -> list[Contract]:
-    """An organisation's contracts active today, by its local date (none for a bad id)."""
-    if not organization_id or not str(organization_id).isdigit():
-        return []
-    contracts = list(
-        Contract.objects.filter(organization_id=organization_id).select_related(
-            "tier", "calendar", "organization"
-        )
-    )
-    if not contracts:
-        return []
-    today = timezone.localdate(timezone=ZoneInfo(contracts[0].organization.timezone))
-    return [c for c in contracts if c.is_active_on(today)]
-
-
-def _received_at(value) -> datetime.datetime | None:
-    """Staff's "received at" as typed (UTC, as the form says); None when empty or invalid."""
-    if isinstance(value, datetime.datetime):
-        parsed = value
-    else:
-        parsed = parse_datetime(str(value or "").strip().replace("T", " "))
-    if parsed is None:
-        return None
-    if timezone.is_naive(parsed):
-        parsed = timezone.make_aware(parsed, datetime.UTC)
-    return parsed if parsed <= timezone.now() else None
-
-
-def _hint(user, contracts: list[Contract], values: dict) -> dict:
-    """What the filing form shows beside the severity: the promised first response and,
-    on a tier with a premium quota, the units left this contract year."""
-    chosen = str(values.get("contract") or "")
-    contract = next((c for c in contracts if str(c.pk) == chosen), None) or (
-        contracts[0] if len(contracts) == 1 else None
-    )
-    staff = user.is_provider_staff
-    received_at = _received_at(values.get("received_at")) if staff else None
-    premium = values.get("premium") != "0"  # premium unless standard was chosen
-    return {
-        "contract": contract,
-        "offers_premium": staff
-        or any(c.tier.premium_incident_quota is not None for c in contracts),
-        "premium_left": services.premium_left(contract) if contract else None,
-        "promise": _promise(user, contract, values.get("severity") or 3, premium, received_at),
+    context = {
+        "form": form,
+        "refusal": refusal,
+        "hint": selectors.filing_hint(user, contracts, values),
     }
-
-
-def _promise(user, contract, severity, premium, received_at=None) -> str:
-    try:
-        severity = int(severity)
-    except (TypeError, ValueError):
-        severity = 3
-    if contract is None:
-        return "Choose the contract to see the promised response."
-    if severity not in (1, 2, 3, 4):
-        return ""
-    plan = services.promised_first_response(contract, severity, premium, received_at)
-    if plan is None:
-        if contract.tier.premium_incident_quota is not None and not premium:
-            return "Standard incidents have no response target on this tier."
-        return "No response target on this tier for this severity."
-    zone = ZoneInfo(contract.organization.timezone)
-    local = plan.due_at.astimezone(zone)
-    whose = "their" if user.is_provider_staff else "your"
-    late = " (already passed)" if plan.due_at <= timezone.now() else ""
-    return f"First response due by {local:%a %-d %b, %H:%M}, {whose} time ({zone.key}){late}."
+    return render(request, "incidents/incident_new.html", context, status=status)
 
 
 @login_required
 def incident_promise(request):
     """The live hint on the filing form as the severity, contract or premium change."""
     user = request.user
-    if user.is_provider_staff:
-        contracts = _active_contracts(request.GET.get("organization"))
-    else:
-        _, contracts = _customer_contracts(user)
-    return render(request, "incidents/_promise.html", _hint(user, contracts, request.GET))
+    contracts = selectors.filing_contracts(user, request.GET.get("organization"))
+    return render(
+        request,
+        "incidents/_promise.html",
+        {"hint": selectors.filing_hint(user, contracts, request.GET)},
+    )
 
 
 def _detail_context(request, incident, reply_form=None, upload_form=None):
@@ -213,20 +140,16 @@ def _detail_context(request, incident, reply_form=None, upload_form=None):
         if user.is_provider_staff
         else None,
         "status_choices": _status_choices(user, incident),
-        "zone": ZoneInfo(incident.organization.timezone),
+        "zone": organization_zone(incident.organization),
     }
 
 
 def _status_choices(user, incident) -> list[tuple[str, str]]:
-    allowed = services.TRANSITIONS[incident.status]
-    if not user.is_provider_staff:
-        # Customers close, and reopen only within the reopening window after a resolution.
-        allowed = allowed & {Status.CLOSED}
-        if services.customer_may_reopen(incident, timezone.now()):
-            allowed = allowed | {Status.OPEN}
-    labels = dict(Status.choices)
-    labels[Status.OPEN] = "Reopen" if not incident.is_open else labels[Status.OPEN]
-    return [(s, labels[s]) for s in Status.values if s in allowed]
+    """The status buttons: the moves the rules allow this user now."""
+    allowed = rules.allowed_statuses(incident, user, timezone.now())
+    return [
+        (s, _("Reopen") if s == Status.OPEN and not incident.is_open else s.label) for s in allowed
+    ]
 
 
 @login_required
@@ -256,12 +179,12 @@ def incident_reply(request, incident_id: int):
         except ValidationError as exc:
             _add_errors(form, exc)
         else:
-            if entry.kind == "note":
-                messages.success(request, "Internal note added (staff only).")
+            if entry.internal:
+                messages.success(request, _("Internal note added (staff only)."))
             elif entry.qualified_response:
-                messages.success(request, "Reply sent; it counts as the first response.")
+                messages.success(request, _("Reply sent; it counts as the first response."))
             else:
-                messages.success(request, "Reply sent.")
+                messages.success(request, _("Reply sent."))
             return redirect("incident_detail", incident_id=incident.pk)
     incident = selectors.incident_for_user(request.user, incident_id)
     return render(
@@ -278,7 +201,7 @@ def incident_status(request, incident_id: int):
     incident = selectors.incident_for_user(request.user, incident_id)
     form = StatusForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Choose a valid status.")
+        messages.error(request, _("Choose a valid status."))
         return redirect("incident_detail", incident_id=incident.pk)
     try:
         services.incident_change_status(
@@ -293,39 +216,41 @@ def incident_status(request, incident_id: int):
         messages.error(request, exc.detail)
     else:
         label = Status(form.cleaned_data["status"]).label
-        messages.success(request, f"Status is now {label.lower()}.")
+        messages.success(request, _("Status is now %(status)s.") % {"status": label.lower()})
     return redirect("incident_detail", incident_id=incident.pk)
 
 
 @login_required
 @require_POST
 def incident_update(request, incident_id: int):
+    """The staff triage form: severity and assignee, both or neither."""
     incident = selectors.incident_for_user(request.user, incident_id)
-    if not request.user.is_provider_staff:
-        raise PermissionDenied("Only staff change severity or assignee.")
+    rules.check_update_fields(request.user, StaffUpdateForm.base_fields)
     form = StaffUpdateForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Choose a valid severity and assignee.")
+        messages.error(request, _("Choose a valid severity and assignee."))
         return redirect("incident_detail", incident_id=incident.pk)
     severity, assignee = form.cleaned_data["severity"], form.cleaned_data["assignee"]
     changes = []
     if severity != incident.severity:
-        changes.append(f"severity {incident.severity} → {severity}")
+        changes.append(
+            _("severity %(old)s → %(new)s") % {"old": incident.severity, "new": severity}
+        )
     if (assignee.pk if assignee else None) != incident.assignee_id:
-        changes.append(f"assigned to {assignee}" if assignee else "unassigned")
+        changes.append(
+            _("assigned to %(person)s") % {"person": assignee} if assignee else _("unassigned")
+        )
     try:
-        with transaction.atomic():  # both changes or neither
-            services.incident_change_severity(
-                incident=incident, actor=request.user, severity=severity
-            )
-            services.incident_assign(incident=incident, actor=request.user, assignee=assignee)
+        services.incident_update(
+            incident=incident, actor=request.user, severity=severity, assignee=assignee
+        )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
         if changes:
-            messages.success(request, "Saved: " + ", ".join(changes) + ".")
+            messages.success(request, _("Saved: %(changes)s.") % {"changes": ", ".join(changes)})
         else:
-            messages.info(request, "Nothing changed.")
+            messages.info(request, _("Nothing changed."))
     return redirect("incident_detail", incident_id=incident.pk)
 
 
@@ -345,36 +270,15 @@ def attachment_upload(request, incident_id: int):
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         else:
-            messages.success(request, "File added.")
+            messages.success(request, _("File added."))
     else:
         messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
     return redirect("incident_detail", incident_id=incident.pk)
-
-
-def download_response(attachment) -> FileResponse:
-    path = files.stored_path(attachment.stored_name)
-    if not path.exists():
-        raise Http404("The file is missing from storage.")
-    name = attachment.original_name + (".zip" if attachment.sample else "")
-    response = FileResponse(
-        path.open("rb"),
-        as_attachment=True,
-        filename=name,
-        content_type="application/zip" if attachment.sample else "application/octet-stream",
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
-
-
-def check_download(user, attachment) -> None:
-    if attachment.sample and not user.is_provider_staff:
-        raise PermissionDenied("Malware samples are downloaded by the provider's staff only.")
 
 
 @login_required
 def attachment_download(request, incident_id: int, attachment_id: int):
     incident = selectors.incident_for_user(request.user, incident_id)
     attachment = selectors.attachment_for_user(request.user, incident, attachment_id)
-    check_download(request.user, attachment)
-    return download_response(attachment)
+    files.check_download(request.user, attachment)
+    return files.download_response(attachment)

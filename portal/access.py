@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
 from portal.models import MemberRole, Organization, User
+from portal.selectors import organizations_for_user
 
 
 def organization_of(user: User) -> Organization | None:
@@ -45,8 +46,6 @@ def require_contact_manager(user: User, organization: Organization) -> None:
 
 
 def organization_for_user(user: User, pk) -> Organization:
-    from portal.selectors import organizations_for_user
-
     try:
         return organizations_for_user(user).get(pk=pk)
     except (Organization.DoesNotExist, ValueError, TypeError):

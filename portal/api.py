@@ -1,20 +1,15 @@
-"""Shared REST API plumbing: pagination and error shapes (API.md conventions)."""
+"""Shared REST API plumbing: error shapes (API.md conventions), the configuration viewset
+and the refusal schema that every feature app's API uses (pagination: portal/pagination.py)."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from rest_framework import status
+from django.db.models import ProtectedError
+from django.utils.translation import gettext as _
+from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.exceptions import ValidationError
-from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from portal.errors import ContractRuleError
-
-
-class IdCursorPagination(CursorPagination):
-    ordering = "-id"
-    page_size = 50
-    max_page_size = 200
-    page_size_query_param = "page_size"
+from portal.errors import ContractRuleError, RuleCode
 
 
 def exception_handler(exc, context):
@@ -25,3 +20,49 @@ def exception_handler(exc, context):
             exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
         )
     return drf_exception_handler(exc, context)
+
+
+class RefusalSerializer(serializers.Serializer):
+    """The body of a 409: which contract rule refused the request, in a code and a sentence."""
+
+    code = serializers.ChoiceField(choices=RuleCode.choices)
+    detail = serializers.CharField()
+
+
+class ProviderAdminWrites(permissions.BasePermission):
+    """Everyone reads what their selectors show; only provider admins change it.
+
+    Changes of an existing object are checked per object, after the scoped
+    lookup, so a foreign object is a 404 and a visible one a 403.
+    """
+
+    def has_permission(self, request, view) -> bool:
+        if request.method in permissions.SAFE_METHODS or view.action != "create":
+            return True
+        return request.user.is_provider_admin
+
+    def has_object_permission(self, request, view, obj) -> bool:
+        return request.method in permissions.SAFE_METHODS or request.user.is_provider_admin
+
+
+class ConfigViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Provider configuration: read as the selectors allow, written by provider admins."""
+
+    permission_classes = [permissions.IsAuthenticated, ProviderAdminWrites]
+
+    def perform_destroy(self, instance):
+        try:
+            instance.delete()
+        except ProtectedError:
+            raise ContractRuleError(
+                RuleCode.IN_USE,
+                _("%(object)s is used by existing contracts and cannot be deleted.")
+                % {"object": instance},
+            ) from None

@@ -4,14 +4,13 @@ from django.contrib.auth import authenticate
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.authtoken.models import Token
-from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from contracts.api import ConfigViewSet
 from portal import services
-from portal.access import can_manage_contacts, organization_for_user
+from portal.access import organization_for_user, require_contact_manager
+from portal.api import ConfigViewSet, RefusalSerializer
 from portal.models import MemberRole, Membership, Organization, StaffRole, User, validate_timezone
 from portal.selectors import members_of, organizations_for_user, staff_members
 
@@ -99,15 +98,10 @@ class MemberViewSet(
             return Membership.objects.none()
         return members_of(self.get_organization()).order_by("-id")
 
-    def _require_manager(self):
-        if not can_manage_contacts(self.request.user, self.get_organization()):
-            raise PermissionDenied(
-                "Only a provider admin or the organisation's customer admin manages contacts."
-            )
-
+    @extend_schema(responses={201: MemberSerializer, 409: RefusalSerializer})
     def create(self, request, *args, **kwargs):
         organization = self.get_organization()
-        self._require_manager()
+        require_contact_manager(request.user, organization)
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
@@ -123,7 +117,7 @@ class MemberViewSet(
 
     def destroy(self, request, *args, **kwargs):
         membership = self.get_object()
-        self._require_manager()
+        require_contact_manager(request.user, self.get_organization())
         services.member_remove(membership=membership)
         return Response(status=status.HTTP_204_NO_CONTENT)
 

@@ -4,15 +4,18 @@ import os
 
 from celery import Celery
 
+from portal.env import env_float
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 
 app = Celery("portal")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
-# Every periodic task of the product, in one place.
-SLA_SWEEP_SECONDS = float(os.environ.get("SLA_SWEEP_SECONDS", "30"))
-OUTBOX_SECONDS = float(os.environ.get("OUTBOX_SECONDS", "30"))
+# Every periodic task of the product, in one place. Intervals in seconds, from the
+# environment (a malformed value stops start-up, naming the variable).
+SLA_SWEEP_SECONDS = env_float("SLA_SWEEP_SECONDS", 30.0, minimum=0.1)
+OUTBOX_SECONDS = env_float("OUTBOX_SECONDS", 30.0, minimum=0.1)
 
 app.conf.beat_schedule = {
     "sla-sweep": {

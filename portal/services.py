@@ -1,32 +1,17 @@
 """Writes of the tenancy core: contacts, staff and invitations."""
 
-from django.conf import settings
+from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.urls import reverse
+from django.utils.translation import gettext as _
 
-from portal.errors import ContractRuleError
+from contracts.selectors import contact_limit
+from portal.errors import ContractRuleError, RuleCode
 from portal.models import MemberRole, Membership, Organization, StaffRole, User
-
-
-def invitation_url(user: User) -> str:
-    """A one-time link where the invited person sets their password (allauth's reset flow)."""
-    from allauth.account.forms import default_token_generator
-    from allauth.account.utils import user_pk_to_url_str
-
-    path = reverse(
-        "account_reset_password_from_key",
-        kwargs={
-            "uidb36": user_pk_to_url_str(user),
-            "key": default_token_generator.make_token(user),
-        },
-    )
-    return settings.PORTAL_BASE_URL.rstrip("/") + path
+from portal.tasks import send_invitation
 
 
 def _enqueue_invitation(user: User) -> None:
-    from portal.tasks import send_invitation
-
     transaction.on_commit(lambda: send_invitation.delay(user.pk))
 
 
@@ -35,8 +20,6 @@ def _new_user(email: str, password: str | None, **extra) -> User:
     if User.objects.filter(email__iexact=email).exists():
         raise ValidationError({"email": f"A user with the e-mail {email} already exists."})
     if password:
-        from django.contrib.auth.password_validation import validate_password
-
         try:
             validate_password(password, User(email=email))
         except ValidationError as exc:
@@ -54,8 +37,6 @@ def member_add(
     invited_by: User | None = None,
 ) -> Membership:
     """Add a contact to an organisation within its tier's contact limit, and invite them."""
-    from contracts.selectors import contact_limit
-
     if role not in MemberRole.values:
         raise ValidationError({"role": f"Role must be one of {', '.join(MemberRole.values)}."})
     with transaction.atomic():
@@ -65,9 +46,12 @@ def member_add(
         active = Membership.objects.filter(organization=organization, user__is_active=True).count()
         if limit is not None and active >= limit:
             raise ContractRuleError(
-                "contact_limit_reached",
-                f"{organization.name} already has {active} of the {limit} authorised contacts "
-                "its contract allows. Remove a contact before adding another.",
+                RuleCode.CONTACT_LIMIT_REACHED,
+                _(
+                    "%(organization)s already has %(active)s of the %(limit)s authorised "
+                    "contacts its contract allows. Remove a contact before adding another."
+                )
+                % {"organization": organization.name, "active": active, "limit": limit},
             )
         user = _new_user(email, password, full_name=full_name)
         membership = Membership.objects.create(

@@ -132,6 +132,9 @@ STATIC_ROOT = env_str("STATIC_ROOT") or None
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Incident files and quarantined samples (under attachments/ in MEDIA_ROOT). Point this
+    # alias at an object-storage backend to move them; nothing else changes.
+    "attachments": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 # Serve straight from the installed packages, so no collectstatic step is
@@ -192,7 +195,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PAGINATION_CLASS": "portal.api.IdCursorPagination",
+    "DEFAULT_PAGINATION_CLASS": "portal.pagination.IdCursorPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "portal.api.exception_handler",
@@ -209,6 +212,14 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # One schema enum per vocabulary, named after it.
+    "ENUM_NAME_OVERRIDES": {
+        "IncidentKindEnum": "incidents.models.Kind",
+        "EventKindEnum": "incidents.models.EventKind",
+        "ClockKindEnum": "contracts.models.ClockKind",
+        "CloseReasonEnum": "incidents.models.CloseReason",
+        "RuleCodeEnum": "portal.errors.RuleCode",
+    },
 }
 
 SESSION_COOKIE_HTTPONLY = True

@@ -6,6 +6,7 @@ from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from portal.invitations import invitation_url
 from portal.models import User, WorkerHeartbeat
 
 logger = logging.getLogger(__name__)
@@ -20,8 +21,6 @@ def heartbeat() -> None:
 @shared_task(autoretry_for=(OSError,), retry_backoff=30, max_retries=5)
 def send_invitation(user_id: int) -> None:
     """E-mail a new contact or staff member a link to set their password."""
-    from portal.services import invitation_url
-
     user = User.objects.select_related("membership__organization").filter(pk=user_id).first()
     if user is None or not user.is_active or user.has_usable_password():
         return  # removed, or already set a password: nothing to invite to

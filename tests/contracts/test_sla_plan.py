@@ -45,7 +45,7 @@ def test_calendar_clock_adds_plain_minutes(office):
     contract = contract_on("msa-enterprise", office)
     start = madrid(2026, 12, 24, 23, 50)  # late, on a holiday eve: calendar time ignores both
     plan = plan_clock(contract, 1, "first_response", start)
-    assert plan.clock == "calendar"
+    assert plan.kind == "calendar"
     assert plan.target_minutes == 30
     assert plan.due_at == madrid(2026, 12, 25, 0, 20)
     assert plan.due_at.tzinfo == datetime.UTC
@@ -55,7 +55,7 @@ def test_business_clock_skips_nights_weekends_and_holidays(office):
     contract = contract_on("msa-enterprise", office)
     # Thursday 24 Dec 2026 at 15:00: 2 h that day, Friday is Christmas, so Monday 13:00.
     plan = plan_clock(contract, 3, "first_response", madrid(2026, 12, 24, 15, 0))
-    assert plan.clock == "business"
+    assert plan.kind == "business"
     assert plan.target_minutes == 360
     assert plan.due_at == madrid(2026, 12, 28, 13, 0)
 

@@ -13,9 +13,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from contracts.models import Tier
 from incidents.models import IncidentEvent, SlaClock, Status, ThreadEntry
+from incidents.rules import TRANSITIONS
 from incidents.selectors import clock_state
 from incidents.services import (
-    TRANSITIONS,
     incident_change_severity,
     incident_change_status,
     incident_file,
@@ -175,7 +175,7 @@ def test_business_clock_counts_only_office_hours(tenant, filed_local, due_local)
         incident = file(tenant, severity=3)
 
     first = clock(incident)
-    assert first.clock == "business"
+    assert first.kind == "business"
     assert first.target_minutes == 360
     assert first.started_at == filed_at
     assert first.due_at == due_local.replace(tzinfo=MADRID)
@@ -499,10 +499,10 @@ def test_editing_tier_targets_after_filing_does_not_change_the_clock(res, staff)
         incident_change_status(incident=incident, actor=engineer, status="open")
 
     first = clock(incident)
-    assert (first.target_minutes, first.clock, first.due_at) == (240, "calendar", T + 4 * H)
+    assert (first.target_minutes, first.kind, first.due_at) == (240, "calendar", T + 4 * H)
     assert first.breached_at is None
     resolution = clock(incident, "resolution")
-    assert (resolution.target_minutes, resolution.clock) == (600, "calendar")
+    assert (resolution.target_minutes, resolution.kind) == (600, "calendar")
     assert resolution.due_at == T + 11 * H
     assert Tier.objects.get(pk=res.contract.tier_id).targets.filter(minutes=5).count() == 2
 

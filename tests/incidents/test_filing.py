@@ -12,9 +12,11 @@ import time_machine
 from django.db import connection
 from django.utils import timezone
 
+from contracts.entitlements import remaining
 from contracts.models import Entitlement, EntitlementEntry
 from incidents.models import Incident, IncidentEvent, Notification, SlaClock, ThreadEntry
-from incidents.services import incident_file, premium_left
+from incidents.selectors import premium_left
+from incidents.services import incident_file
 from portal.models import Organization
 from tests.conftest import client_for, make_tenant
 from tests.factories import MembershipFactory, OrganizationFactory
@@ -151,7 +153,7 @@ def test_each_premium_filing_is_a_ledger_row_and_counts_down(api, start):
     rows = ledger(start.contract)
     assert [(r.units, r.year_starts_on) for r in rows] == [(1, datetime.date(2026, 1, 1))] * 2
     assert {r.incident.premium for r in rows} == {True}
-    assert premium_left(start.contract, T.date()) == 4
+    assert remaining(start.contract, Entitlement.PREMIUM_INCIDENT, T.date()) == 4
 
 
 def test_filing_page_offers_premium_or_standard_with_units_left(client, start):

@@ -152,14 +152,14 @@ def test_an_error_on_one_clock_does_not_stop_the_sweep(ours, staff, monkeypatch,
     with time_machine.travel(T0, tick=False):
         bad = incident_file(actor=ours.member, title="bad", description="d", severity=1)
         good = incident_file(actor=ours.member, title="good", description="d", severity=1)
-    real = sweep_module._People.recipients
+    real = sweep_module.SlaAudience.recipients
 
     def explode(people, row, kind):
         if row["incident_id"] == bad.pk:
             raise RuntimeError("template exploded")
         return real(people, row, kind)
 
-    monkeypatch.setattr(sweep_module._People, "recipients", explode)
+    monkeypatch.setattr(sweep_module.SlaAudience, "recipients", explode)
     result = sweep(now=at(31))
     assert result.breaches == 1
     assert result.errors == 1
@@ -170,7 +170,7 @@ def test_an_error_on_one_clock_does_not_stop_the_sweep(ours, staff, monkeypatch,
     assert "template exploded" in pushed.sweep_error
     assert bad.number in caplog.text
 
-    monkeypatch.setattr(sweep_module._People, "recipients", real)
+    monkeypatch.setattr(sweep_module.SlaAudience, "recipients", real)
     assert sweep(now=at(32)).breaches == 0  # not before its retry time
     assert sweep(now=at(37)).breaches == 1
     assert kinds(bad) == ["sla_breach"]

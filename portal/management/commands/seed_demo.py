@@ -9,9 +9,9 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
-from contracts.models import BusinessCalendar, Contract, Tier
+from contracts.models import BusinessCalendar, Contract, Product, Tier
 from contracts.services import contract_create
-from incidents.models import Incident, Product
+from incidents.models import Incident, Kind
 from incidents.services import incident_file, incident_reply
 from portal.models import MemberRole, Membership, Organization, StaffRole, User
 
@@ -78,7 +78,9 @@ class Command(BaseCommand):
         today = timezone.localdate()
         users = {}
         for email, name, role in STAFF:
-            users[email] = self._user(email, name, staff_role=role, superuser=role == "admin")
+            users[email] = self._user(
+                email, name, staff_role=role, superuser=role == StaffRole.ADMIN
+            )
         for org_name, tz, tier_code, calendar_name, licence, contacts in CUSTOMERS:
             organization, _ = Organization.objects.get_or_create(
                 name=org_name, defaults={"timezone": tz}
@@ -136,7 +138,7 @@ class Command(BaseCommand):
             title="How do we exclude the backup folder?",
             description="Which policy setting excludes D:\\Backup from real-time protection?",
             severity=4,
-            kind="question",
+            kind=Kind.QUESTION,
             product=endpoint,
         )
 

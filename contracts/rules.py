@@ -1,0 +1,124 @@
+"""The rules of contracts and tiers, each in one place.
+
+Services, selectors, views, the API, forms and templates ask these functions:
+when a contract is in force, what its contract year is, which licence a tier
+needs, and whether an incident is promised the tier's SLA.
+"""
+
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from contracts.models import Contract, LicenceRequirement, LicenceType, Tier
+from portal.errors import ContractRuleError, RuleCode
+
+# -- dates ----------------------------------------------------------------------------------
+
+
+class ContractStatus(models.TextChoices):
+    UPCOMING = "upcoming", gettext_lazy("upcoming")
+    ACTIVE = "active", gettext_lazy("active")
+    ENDED = "ended", gettext_lazy("ended")
+
+
+def check_contract_dates(
+    *,
+    starts_on: datetime.date | None,
+    ends_on: datetime.date | None,
+    renewal_valid_until: datetime.date | None = None,
+) -> None:
+    """A contract ends on or after its start; a renewal cannot expire before the start."""
+    if starts_on and ends_on and ends_on < starts_on:
+        raise ValidationError({"ends_on": [_("The contract cannot end before it starts.")]})
+    if starts_on and renewal_valid_until and renewal_valid_until < starts_on:
+        raise ValidationError(
+            {"renewal_valid_until": [_("The renewal cannot expire before the contract starts.")]}
+        )
+
+
+def is_active_on(contract: Contract, day: datetime.date) -> bool:
+    return contract.starts_on <= day <= contract.ends_on
+
+
+def contract_status(contract: Contract, day: datetime.date) -> ContractStatus:
+    if day < contract.starts_on:
+        return ContractStatus.UPCOMING
+    if day > contract.ends_on:
+        return ContractStatus.ENDED
+    return ContractStatus.ACTIVE
+
+
+def _add_years(day: datetime.date, years: int) -> datetime.date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February in a common year
+        return day.replace(year=day.year + years, day=28)
+
+
+def contract_year(contract: Contract, day: datetime.date) -> tuple[datetime.date, datetime.date]:
+    """The contract year containing `day`: [start, end), anniversaries of starts_on."""
+    years = day.year - contract.starts_on.year
+    start = _add_years(contract.starts_on, years)
+    if start > day:
+        start = _add_years(contract.starts_on, years - 1)
+    return start, _add_years(start, 1)
+
+
+def renewal_lapsed(contract: Contract, day: datetime.date) -> bool:
+    """On a tier that needs a current renewal: none on record, or expired before `day`."""
+    return bool(
+        contract.tier.requires_renewal
+        and (contract.renewal_valid_until is None or contract.renewal_valid_until < day)
+    )
+
+
+# -- licences -------------------------------------------------------------------------------
+
+
+def check_licence(tier: Tier, licence_type: str) -> None:
+    """Some tiers are only for holders of a (Plus) licence of the vendor's product."""
+    if tier.required_licence == LicenceRequirement.PLUS and licence_type != LicenceType.PLUS:
+        if licence_type:
+            detail = _(
+                "The %(tier)s tier is only for customers who hold a Plus licence; "
+                "this contract records a %(licence)s licence."
+            ) % {"tier": tier.name, "licence": licence_type}
+        else:
+            detail = _(
+                "The %(tier)s tier is only for customers who hold a Plus licence; "
+                "this contract records no licence."
+            ) % {"tier": tier.name}
+        raise ContractRuleError(RuleCode.LICENCE_REQUIRED, detail)
+    if tier.required_licence == LicenceRequirement.ANY and not licence_type:
+        raise ContractRuleError(
+            RuleCode.LICENCE_REQUIRED,
+            _(
+                "The %(tier)s tier is only for customers with a valid licence of the "
+                "vendor's product; record the customer's licence type."
+            )
+            % {"tier": tier.name},
+        )
+
+
+# -- premium incidents and the SLA ----------------------------------------------------------
+
+
+def offers_premium_choice(tier: Tier) -> bool:
+    """A tier with a premium-incident quota files each incident as premium or standard;
+    on a tier without one every incident is premium."""
+    return tier.premium_incident_quota is not None
+
+
+def is_premium(tier: Tier, requested: bool | None) -> bool:
+    """What a filing is, from what was asked for (premium unless standard was chosen on a
+    quota tier; always premium on a tier without a quota)."""
+    return True if not offers_premium_choice(tier) else bool(requested)
+
+
+def sla_applies(tier: Tier, premium: bool) -> bool:
+    """The tier's targets are promised to premium incidents. A standard incident on a quota
+    tier is served under the standard support package, whose terms promise no target."""
+    return premium or not offers_premium_choice(tier)

@@ -1,0 +1,145 @@
+"""Who is told: the one place that decides the recipients of every incident notification.
+
+The customer side is the organisation's admins and the contact who filed; the
+provider side is the incident's assignee, else the contract's TAM, else the duty
+managers. SLA warnings and breaches go to the assignee and the TAM, severity 1-2
+breaches also to the duty managers (an escalation), and to the customer's admins
+where the tier says so. The duty rota and absences plug in here.
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable
+
+from django.db.models import QuerySet
+
+from contracts.models import Severity
+from incidents.models import EventKind, Incident
+from portal.models import MemberRole, StaffRole, User
+
+# A breach at these severities escalates to the duty managers.
+ESCALATING_SEVERITIES = frozenset({Severity.CRITICAL, Severity.HIGH})
+
+
+def duty_managers() -> QuerySet[User]:
+    """The provider's duty managers who can be told now."""
+    return User.objects.filter(staff_role=StaffRole.DUTY_MANAGER, is_active=True)
+
+
+def escalates(kind: EventKind, severity: int) -> bool:
+    return kind == EventKind.SLA_BREACH and severity in ESCALATING_SEVERITIES
+
+
+def customer_admins(organization_id: int) -> list[User]:
+    return list(
+        User.objects.filter(
+            membership__organization_id=organization_id,
+            membership__role=MemberRole.ADMIN,
+            is_active=True,
+        )
+    )
+
+
+def customer_side(incident: Incident) -> list[User]:
+    """Who hears from the provider: the organisation's admins and the contact who filed."""
+    people = customer_admins(incident.organization_id)
+    filer = incident.filed_by
+    if filer.is_active and not filer.is_provider_staff:
+        people.append(filer)
+    return people
+
+
+def provider_side(incident: Incident) -> list[User]:
+    """Who hears from the customer: the assignee, else the TAM, else the duty managers."""
+    if incident.assignee_id and incident.assignee.is_active:
+        return [incident.assignee]
+    tam = incident.contract.tam
+    if tam is not None and tam.is_active:
+        return [tam]
+    return list(duty_managers())
+
+
+def for_filing(incident: Incident) -> list[User]:
+    return customer_admins(incident.organization_id) + provider_side(incident)
+
+
+def for_reply(incident: Incident, *, by_staff: bool) -> list[User]:
+    """A public reply goes to the other side (internal notes go to nobody)."""
+    return customer_side(incident) if by_staff else provider_side(incident)
+
+
+def for_status_change(incident: Incident) -> list[User]:
+    return customer_side(incident) + provider_side(incident)
+
+
+def for_assignment(assignee: User | None) -> list[User]:
+    return [assignee] if assignee is not None else []
+
+
+def emails(people: Iterable[User | None], actor: User | None = None) -> list[str]:
+    """Each active person's address once, in order, never the person who acted."""
+    found = []
+    for person in people:
+        if person is None or not person.is_active or person == actor:
+            continue
+        if person.email not in found:
+            found.append(person.email)
+    return found
+
+
+# Columns of an SLA clock row (with its incident and contract) that `SlaAudience` reads.
+SLA_ROW_FIELDS = (
+    "pk",
+    "organization_id",
+    "incident_id",
+    "metric",
+    "due_at",
+    "incident__number",
+    "incident__severity",
+    "incident__assignee_id",
+    "incident__contract__tam_id",
+    "incident__contract__tier__notify_customer_on_sla",
+)
+
+
+class SlaAudience:
+    """The addresses a batch of SLA warnings or breaches tells, fetched once per batch
+    (rows are SlaClock `.values(*SLA_ROW_FIELDS)`)."""
+
+    def __init__(self, rows: list[dict]):
+        staff_ids = {r["incident__assignee_id"] for r in rows} | {
+            r["incident__contract__tam_id"] for r in rows
+        }
+        staff_ids.discard(None)
+        active = User.objects.filter(is_active=True)
+        self.staff = dict(active.filter(pk__in=staff_ids).values_list("pk", "email"))
+        self.duty = list(duty_managers().values_list("email", flat=True))
+        tell_customers = {
+            r["organization_id"]
+            for r in rows
+            if r["incident__contract__tier__notify_customer_on_sla"]
+        }
+        self.admins = defaultdict(list)
+        for org_id, email in active.filter(
+            membership__organization_id__in=tell_customers, membership__role=MemberRole.ADMIN
+        ).values_list("membership__organization_id", "email"):
+            self.admins[org_id].append(email)
+
+    def escalated(self, row: dict, kind: EventKind) -> bool:
+        """Whether this row's event goes to a duty manager (and is written as escalated)."""
+        return bool(self.duty) and escalates(kind, row["incident__severity"])
+
+    def recipients(self, row: dict, kind: EventKind) -> list[str]:
+        """The assignee, the contract's TAM, the duty managers on a severity 1-2 breach,
+        and the customer's admins only where the tier says so."""
+        found = [
+            self.staff.get(row["incident__assignee_id"]),
+            self.staff.get(row["incident__contract__tam_id"]),
+        ]
+        if escalates(kind, row["incident__severity"]):
+            found += self.duty
+        found += self.admins.get(row["organization_id"], [])
+        unique = []
+        for email in found:
+            if email and email not in unique:
+                unique.append(email)
+        return unique

@@ -1,0 +1,155 @@
+"""The rules of incidents, each in one place: which status moves an actor may make,
+which kinds a filer may choose, which statuses halt the resolution clock, and what
+"met" means for a clock.
+
+Services enforce these; views, forms, the API and templates ask them what to offer.
+"""
+
+import datetime
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils.translation import gettext as _
+
+from contracts.models import Severity
+from incidents.models import DONE_STATUSES, CloseReason, Incident, Kind, SlaClock, Status
+from portal.models import User
+
+# -- statuses -------------------------------------------------------------------------------
+
+TRANSITIONS: dict[str, frozenset[str]] = {
+    Status.NEW: frozenset(
+        {Status.OPEN, Status.WAITING_ON_CUSTOMER, Status.RESOLVED, Status.CLOSED}
+    ),
+    Status.OPEN: frozenset({Status.WAITING_ON_CUSTOMER, Status.RESOLVED, Status.CLOSED}),
+    Status.WAITING_ON_CUSTOMER: frozenset({Status.OPEN, Status.RESOLVED, Status.CLOSED}),
+    Status.RESOLVED: frozenset({Status.OPEN, Status.CLOSED}),
+    Status.CLOSED: frozenset({Status.OPEN}),
+}
+# Customers close, or reopen within the reopening window; staff do the rest.
+CUSTOMER_MOVES = frozenset({Status.CLOSED, Status.OPEN})
+# While the incident waits on the customer or is done, the resolution clock does not run.
+RESOLUTION_HALTED = frozenset({Status.WAITING_ON_CUSTOMER, *DONE_STATUSES})
+# What customers may change on an incident (through the API's PATCH); staff change all.
+CUSTOMER_FIELDS = frozenset({"status"})
+
+
+def customer_may_reopen(incident: Incident, now: datetime.datetime) -> bool:
+    """Customers reopen a resolved or closed incident within the reopening window, counted
+    from its resolution (or from the closing, for one closed before it was resolved)."""
+    since = incident.resolved_at or incident.closed_at
+    return (
+        incident.status in DONE_STATUSES
+        and since is not None
+        and now - since <= datetime.timedelta(days=settings.PORTAL_REOPEN_DAYS)
+    )
+
+
+def allowed_statuses(incident: Incident, actor: User, now: datetime.datetime) -> list[Status]:
+    """The statuses the actor may move the incident to now, in the vocabulary's order."""
+    allowed = TRANSITIONS[incident.status]
+    if not actor.is_provider_staff:
+        allowed = allowed & {Status.CLOSED}
+        if customer_may_reopen(incident, now):
+            allowed = allowed | {Status.OPEN}
+    return [Status(s) for s in Status.values if s in allowed]
+
+
+def check_status_move(
+    incident: Incident, actor: User, status: str, reason: str, now: datetime.datetime
+) -> None:
+    """Refuse a status move the actor may not make, naming the field and the rule."""
+    if status not in Status.values:
+        raise ValidationError(
+            {"status": [_("Status must be one of %(values)s.") % {"values": _list(Status)}]}
+        )
+    if status == incident.status:
+        raise ValidationError(
+            {"status": [_("The incident is already %(status)s.") % {"status": incident.status}]}
+        )
+    if status not in TRANSITIONS[incident.status]:
+        raise ValidationError(
+            {
+                "status": [
+                    _("An incident cannot go from %(old)s to %(new)s.")
+                    % {"old": incident.status, "new": status}
+                ]
+            }
+        )
+    if reason and reason not in CloseReason.values:
+        raise ValidationError({"reason": [_("Reason must be duplicate or filed_in_error.")]})
+    if reason and status != Status.CLOSED:
+        raise ValidationError(
+            {"reason": [_("A reason (duplicate, filed in error) applies only when closing.")]}
+        )
+    if reason and not actor.is_provider_staff:
+        raise ValidationError({"reason": [_("Only staff close an incident with a reason.")]})
+    if actor.is_provider_staff:
+        return
+    if status not in CUSTOMER_MOVES:
+        raise PermissionDenied(_("Customers can close or reopen an incident; staff do the rest."))
+    if status == Status.OPEN:
+        if incident.status not in DONE_STATUSES:
+            raise ValidationError(
+                {"status": [_("Only a resolved or closed incident can be reopened.")]}
+            )
+        if not customer_may_reopen(incident, now):
+            raise ValidationError(
+                {
+                    "status": [
+                        _(
+                            "An incident can be reopened within %(days)s days of its "
+                            "resolution; please file a new incident and mention this one."
+                        )
+                        % {"days": settings.PORTAL_REOPEN_DAYS}
+                    ]
+                }
+            )
+
+
+def check_update_fields(actor: User, fields) -> None:
+    """Customers only close or reopen; severity and assignment are the provider's."""
+    if not actor.is_provider_staff and set(fields) - CUSTOMER_FIELDS:
+        raise PermissionDenied(_("Customers can only close or reopen an incident."))
+
+
+# -- filing ---------------------------------------------------------------------------------
+
+
+def check_severity(severity) -> None:
+    if severity not in Severity.values:
+        raise ValidationError({"severity": [_("Severity must be 1, 2, 3 or 4.")]})
+
+
+def kinds_for(actor: User) -> list[Kind]:
+    """The kinds of incident the actor may file: health checks are booked, not filed, so
+    only staff record one as an incident."""
+    return [Kind(k) for k in Kind.values if actor.is_provider_staff or k != Kind.HEALTH_CHECK]
+
+
+def check_kind(actor: User, kind: str) -> None:
+    if kind not in Kind.values:
+        raise ValidationError(
+            {"kind": [_("Kind must be one of %(values)s.") % {"values": _list(Kind)}]}
+        )
+    if kind not in kinds_for(actor):
+        raise ValidationError(
+            {"kind": [_("Health checks are booked with your provider, not filed as incidents.")]}
+        )
+
+
+# -- clocks ---------------------------------------------------------------------------------
+
+
+def clock_met(clock: SlaClock) -> bool | None:
+    """Whether a stopped clock kept its promise: stopped at or before its deadline and never
+    breached. None while it runs."""
+    if clock.stopped_at is None:
+        return None
+    return (
+        clock.breached_at is None and clock.due_at is not None and clock.stopped_at <= clock.due_at
+    )
+
+
+def _list(choices) -> str:
+    return ", ".join(choices.values)

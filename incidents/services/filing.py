@@ -1,0 +1,231 @@
+"""Filing an incident: who may file for whom, which contract covers it, the premium unit
+it takes, its clocks, its acknowledgement and its first notifications."""
+
+import datetime
+from collections.abc import Iterable
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from contracts import rules as contract_rules
+from contracts.models import Contract, Metric, Product
+from incidents import clocks, files, recipients, rules, timeline
+from incidents.models import Channel, EntryKind, EventKind, Incident, Kind, SlaClock, ThreadEntry
+from incidents.notifications import notify
+from incidents.services.premium import premium_check, premium_take
+from incidents.services.thread import attachment_row
+from portal.errors import ContractRuleError, RuleCode
+from portal.models import Organization, User
+from portal.rules import organization_date, organization_zone
+
+# The channels a customer's own filing comes through (staff log phone calls and e-mails).
+CUSTOMER_CHANNELS = frozenset({Channel.PORTAL, Channel.API})
+
+
+def _day(day: datetime.date) -> str:
+    return f"{day:%-d %b %Y}"
+
+
+def _covering_contract(
+    organization: Organization, contract: Contract | None, day: datetime.date
+) -> Contract:
+    """The contract the filing counts against: the one named, or the organisation's only
+    contract in force on the customer's `day`."""
+    if contract is not None:
+        if contract.organization_id != organization.pk:
+            raise ValidationError({"contract": [_("No such contract for this organisation.")]})
+        if not contract_rules.is_active_on(contract, day):
+            raise ContractRuleError(
+                RuleCode.CONTRACT_INACTIVE,
+                _(
+                    "Your %(tier)s contract runs from %(starts)s to %(ends)s, so it does not "
+                    "cover %(day)s."
+                )
+                % {
+                    "tier": contract.tier.name,
+                    "starts": _day(contract.starts_on),
+                    "ends": _day(contract.ends_on),
+                    "day": _day(day),
+                },
+            )
+        return contract
+    contracts = list(
+        Contract.objects.filter(organization=organization).select_related("tier", "calendar")
+    )
+    if not contracts:
+        raise ContractRuleError(
+            RuleCode.NO_CONTRACT,
+            _(
+                "%(organization)s has no support contract, so incidents cannot be filed. "
+                "Please contact your provider."
+            )
+            % {"organization": organization.name},
+        )
+    active = [c for c in contracts if contract_rules.is_active_on(c, day)]
+    if not active:
+        latest = max(contracts, key=lambda c: c.ends_on)
+        raise ContractRuleError(
+            RuleCode.CONTRACT_INACTIVE,
+            _(
+                "%(organization)s has no active contract on %(day)s: the latest one runs "
+                "from %(starts)s to %(ends)s."
+            )
+            % {
+                "organization": organization.name,
+                "day": _day(day),
+                "starts": _day(latest.starts_on),
+                "ends": _day(latest.ends_on),
+            },
+        )
+    if len(active) > 1:
+        raise ValidationError(
+            {
+                "contract": [
+                    _("%(organization)s has %(count)s active contracts: choose one.")
+                    % {"organization": organization.name, "count": len(active)}
+                ]
+            }
+        )
+    return active[0]
+
+
+def _check_renewal(contract: Contract, day: datetime.date) -> None:
+    if not contract_rules.renewal_lapsed(contract, day):
+        return
+    if contract.renewal_valid_until:
+        detail = _(
+            "The %(tier)s covers only customers with a current renewal, and yours expired "
+            "on %(until)s. Renew it to file incidents again."
+        ) % {"tier": contract.tier.name, "until": _day(contract.renewal_valid_until)}
+    else:
+        detail = _(
+            "The %(tier)s covers only customers with a current renewal, and yours is not "
+            "on record. Renew it to file incidents again."
+        ) % {"tier": contract.tier.name}
+    raise ContractRuleError(RuleCode.RENEWAL_EXPIRED, detail)
+
+
+def _next_number(organization: Organization) -> str:
+    Organization.objects.filter(pk=organization.pk).update(
+        next_incident_number=F("next_incident_number") + 1
+    )
+    n = Organization.objects.values_list("next_incident_number", flat=True).get(pk=organization.pk)
+    return f"{organization.pk:03d}-{n - 1:05d}"
+
+
+def _acknowledge(incident: Incident, running: list[SlaClock]) -> None:
+    """The automatic first entry of the thread: received, and what is promised."""
+    first = next((c for c in running if c.metric == Metric.FIRST_RESPONSE), None)
+    if first is not None:
+        zone = organization_zone(incident.organization)
+        promise = _("A first response is due by %(when)s (%(zone)s).") % {
+            "when": f"{timezone.localtime(first.due_at, timezone=zone):%a %-d %b %Y, %H:%M}",
+            "zone": zone.key,
+        }
+    elif incident.premium:
+        promise = _("Your tier states no response target for this severity.")
+    else:
+        promise = _("Standard incidents have no response target on your tier.")
+    ThreadEntry.objects.create(
+        organization_id=incident.organization_id,
+        incident=incident,
+        author=None,
+        kind=EntryKind.AUTO_ACK,
+        body=_("We received incident %(number)s.") % {"number": incident.number} + f" {promise}",
+        by_staff=True,
+    )
+
+
+def incident_file(
+    *,
+    actor: User,
+    title: str,
+    description: str,
+    severity: int,
+    kind: str = Kind.PROBLEM,
+    organization: Organization | None = None,
+    contract: Contract | None = None,
+    premium: bool | None = None,
+    product: Product | None = None,
+    channel: str | None = None,
+    received_at: datetime.datetime | None = None,
+    uploads: Iterable[tuple[UploadedFile, bool]] = (),
+) -> Incident:
+    """File an incident for the actor's organisation (or, for staff, a customer's)."""
+    now = timezone.now()
+    if actor.is_provider_staff:
+        if organization is None:
+            raise ValidationError(
+                {"organization": [_("Staff filing for a customer must choose the organisation.")]}
+            )
+        channel = channel or Channel.PHONE
+        received_at = received_at or now
+        if received_at > now:
+            raise ValidationError(
+                {"received_at": [_("The time received cannot be in the future.")]}
+            )
+    else:
+        membership = getattr(actor, "membership", None)
+        if membership is None:
+            raise PermissionDenied(_("Only an organisation's contacts file its incidents."))
+        organization = membership.organization
+        channel = channel if channel in CUSTOMER_CHANNELS else Channel.PORTAL
+        received_at = now
+    rules.check_severity(severity)
+    rules.check_kind(actor, kind)
+    uploads = list(uploads)
+    for upload, _sample in uploads:
+        files.check_size(upload)
+
+    stored: list[files.StoredFile] = []
+    try:
+        with transaction.atomic():
+            # Contract dates and years are the customer's calendar days.
+            day = organization_date(organization, received_at)
+            contract = _covering_contract(organization, contract, day)
+            _check_renewal(contract, day)
+            premium = contract_rules.is_premium(contract.tier, premium)
+            year_start = premium_check(contract, day) if premium else None
+
+            incident = Incident.objects.create(
+                organization=organization,
+                contract=contract,
+                number=_next_number(organization),
+                title=title.strip(),
+                description=description,
+                severity=severity,
+                kind=kind,
+                product=product,
+                premium=premium,
+                channel=channel,
+                received_at=received_at,
+                filed_by=actor,
+            )
+            if year_start is not None:
+                premium_take(incident, year_start, actor)
+            filed = timeline.record(
+                incident,
+                EventKind.FILED,
+                now,
+                actor,
+                severity=severity,
+                channel=channel,
+                premium=premium,
+                received_at=received_at.isoformat(),
+            )
+            running = clocks.start_clocks(incident, now, actor)
+            _acknowledge(incident, running)
+            for upload, sample in uploads:
+                saved = files.store_upload(upload, sample=sample)
+                stored.append(saved)
+                attachment_row(incident, actor, saved, sample)
+            notify(filed, recipients.for_filing(incident), actor=actor)
+    except BaseException:
+        for saved in stored:
+            files.discard(saved.stored_name)
+        raise
+    return incident

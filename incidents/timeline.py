@@ -1,0 +1,90 @@
+"""The incident's timeline: writing an event, and saying what it records in words.
+
+The timeline on the page and the notification e-mails both describe events
+through these functions, so an event kind is named in one place (its
+`EventKind` label) and its details are worded in one place.
+"""
+
+import datetime
+
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+
+from contracts.models import Metric
+from incidents.models import EventKind, Incident, IncidentEvent, Status
+
+
+def record(
+    incident: Incident,
+    kind: EventKind,
+    at: datetime.datetime,
+    actor=None,
+    internal: bool = False,
+    **data,
+) -> IncidentEvent:
+    return IncidentEvent.objects.create(
+        organization_id=incident.organization_id,
+        incident=incident,
+        kind=kind,
+        at=at,
+        actor=actor,
+        data=data,
+        internal=internal,
+    )
+
+
+def status_words(value: str) -> str:
+    """A status as people read it ("waiting on customer"), never its code."""
+    if value in Status.values:
+        return str(Status(value).label).lower()
+    return str(value).replace("_", " ")
+
+
+def metric_words(value: str) -> str:
+    if value in Metric.values:
+        return str(Metric(value).label).lower()
+    return str(value).replace("_", " ")
+
+
+def label(kind: str) -> str:
+    if kind in EventKind.values:
+        return str(EventKind(kind).label)
+    return kind.replace("_", " ").capitalize()
+
+
+def summary(event: IncidentEvent) -> str:
+    """One line of the timeline: what happened, with its details."""
+    data = event.data or {}
+    text = label(event.kind)
+    if event.kind == EventKind.STATUS_CHANGED:
+        return f"{text}: {status_words(data.get('old', ''))} → {status_words(data.get('new', ''))}"
+    if event.kind == EventKind.SEVERITY_CHANGED:
+        return f"{text}: {data.get('old')} → {data.get('new')}"
+    if event.kind == EventKind.ESCALATED:
+        return _("%(label)s to the %(to)s (%(metric)s breached)") % {
+            "label": text,
+            "to": data.get("to", ""),
+            "metric": metric_words(data.get("metric", "")),
+        }
+    if data.get("metric"):
+        return f"{text}: {metric_words(data['metric'])}"
+    return text
+
+
+def email_detail(event: IncidentEvent) -> str:
+    """The sentence a notification e-mail adds about its event ("" when the subject says
+    it all). Times are UTC: the recipients span time zones."""
+    data = event.data or {}
+    if event.kind == EventKind.STATUS_CHANGED:
+        return _("The status changed from %(old)s to %(new)s.") % {
+            "old": status_words(data.get("old", "")),
+            "new": status_words(data.get("new", "")),
+        }
+    if event.kind in (EventKind.SLA_WARNING, EventKind.SLA_BREACH):
+        due = parse_datetime(data.get("due_at") or "")
+        when = f"{due.astimezone(datetime.UTC):%a %-d %b %Y, %H:%M}" if due else "?"
+        values = {"metric": metric_words(data.get("metric", "")), "when": when}
+        if event.kind == EventKind.SLA_BREACH:
+            return _("The %(metric)s was due at %(when)s UTC.") % values
+        return _("The %(metric)s is due at %(when)s UTC.") % values
+    return ""
