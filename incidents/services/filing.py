@@ -126,7 +126,7 @@ def _acknowledge(incident: Incident, running: list[SlaClock]) -> None:
             "when": f"{timezone.localtime(first.due_at, timezone=zone):%a %-d %b %Y, %H:%M}",
             "zone": zone.key,
         }
-    elif incident.premium:
+    elif incident.has_sla:
         promise = _("Your tier states no response target for this severity.")
     else:
         promise = _("Standard incidents have no response target on your tier.")

@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
-from contracts.models import BusinessCalendar, Contract, Product, Tier
+from contracts.models import BusinessCalendar, Contract, LicenceType, Product, Tier
 from contracts.services import contract_create
 from incidents.models import Incident, Kind
 from incidents.services import incident_file, incident_reply
@@ -37,7 +37,7 @@ CUSTOMERS = [
         "Europe/Madrid",
         "msa-enterprise",
         "Office hours (Madrid)",
-        "standard",
+        LicenceType.STANDARD,
         [
             ("admin@acme.example", "Alice Acme", MemberRole.ADMIN),
             ("member@acme.example", "Mario Acme", MemberRole.MEMBER),
@@ -48,7 +48,7 @@ CUSTOMERS = [
         "America/Sao_Paulo",
         "msa-start",
         "Office hours (Madrid)",
-        "standard",
+        LicenceType.STANDARD,
         [("admin@globex.example", "Gloria Globex", MemberRole.ADMIN)],
     ),
     (
@@ -56,7 +56,7 @@ CUSTOMERS = [
         "Asia/Kathmandu",
         "msa-premium-tam",
         "24x7",
-        "plus",
+        LicenceType.PLUS,
         [("admin@initech.example", "Ivan Initech", MemberRole.ADMIN)],
     ),
     (
@@ -64,7 +64,7 @@ CUSTOMERS = [
         "Asia/Ho_Chi_Minh",
         "av-silver",
         "Office hours (Madrid)",
-        "standard",
+        LicenceType.STANDARD,
         [("admin@saigon.example", "Lan Saigon", MemberRole.ADMIN)],
     ),
 ]
