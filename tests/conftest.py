@@ -1,7 +1,6 @@
 """Shared fixtures: two customer organisations (ours and an outsider's) and provider staff."""
 
 import importlib
-import os
 from dataclasses import dataclass
 
 import pytest
@@ -17,8 +16,17 @@ from tests.factories import (
     StaffFactory,
 )
 
-# Playwright runs an event loop in the test thread; the ORM calls in fixtures are safe there.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Browser tests last, every other order kept (pytest-django's included).
+
+    pytest-playwright's session-scoped `playwright` fixture leaves an event loop on the main
+    thread from the first browser test to the end of the session. Django refuses ORM calls
+    while one is there, and only the browser tests are allowed them (tests/browser/conftest.py),
+    so a test that touches the database after a browser test would fail.
+    """
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
 
 
 @pytest.fixture(autouse=True)

@@ -11,7 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from incidents import files
 from incidents.models import Attachment, Incident
-from incidents.services import incident_file
+from tests.factories import IncidentFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -20,7 +20,7 @@ EICAR = rb"X5O!P%@AP[4\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*"
 
 @pytest.fixture
 def incident(ours):
-    return incident_file(actor=ours.admin, title="Strange file", description="d", severity=2)
+    return IncidentFactory(actor=ours.admin, title="Strange file", severity=2)
 
 
 def upload(api, user, incident, name, content, sample=False):

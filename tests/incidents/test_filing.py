@@ -16,16 +16,14 @@ from contracts.entitlements import remaining
 from contracts.models import Entitlement, EntitlementEntry
 from incidents.models import Incident, IncidentEvent, Notification, SlaClock, ThreadEntry
 from incidents.selectors import premium_left
-from incidents.services import incident_file
 from portal.models import Organization
 from tests.conftest import client_for, make_tenant
-from tests.factories import MembershipFactory, OrganizationFactory
+from tests.factories import IncidentFactory, MembershipFactory, OrganizationFactory
+from tests.incidents.conftest import T  # a Wednesday in June, inside every contract covered below
 
 pytestmark = pytest.mark.django_db
 
 URL = "/api/v1/incidents/"
-# A Wednesday in June, inside every contract the tests below widen.
-T = datetime.datetime(2026, 6, 3, 10, 0, tzinfo=datetime.UTC)
 
 
 def payload(**extra):
@@ -67,7 +65,7 @@ def start(db):
 def use_quota(tenant, units, day=T):
     with time_machine.travel(day, tick=False):
         for _ in range(units):
-            incident_file(actor=tenant.member, title="t", description="d", severity=3, premium=True)
+            IncidentFactory(actor=tenant.member, severity=3, premium=True)
 
 
 # -- eligibility --------------------------------------------------------------------------
@@ -294,9 +292,7 @@ def test_plain_close_or_customer_close_gives_nothing_back(api, start, staff):
 
 def test_a_standard_incident_closed_as_duplicate_refunds_nothing(api, start, staff):
     with time_machine.travel(T, tick=False):
-        incident = incident_file(
-            actor=start.member, title="t", description="d", severity=3, premium=False
-        )
+        incident = IncidentFactory(actor=start.member, severity=3, premium=False)
         response = api(staff["engineer"]).patch(
             f"{URL}{incident.pk}/", {"status": "closed", "reason": "duplicate"}, format="json"
         )

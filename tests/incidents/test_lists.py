@@ -10,19 +10,10 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from incidents.models import Incident
-from incidents.services import incident_file, incident_reply
+from incidents.services import incident_reply
+from tests.factories import IncidentFactory
 
 pytestmark = pytest.mark.django_db
-
-
-def file(tenant, title="Incident", severity=2, **extra):
-    return incident_file(
-        actor=tenant.admin,
-        title=title,
-        description=extra.pop("description", "d"),
-        severity=severity,
-        **extra,
-    )
 
 
 def count(client, url) -> int:
@@ -36,22 +27,22 @@ def count(client, url) -> int:
 def test_customer_incident_lists_do_not_grow_with_rows(client, ours, staff, url):
     client.force_login(ours.member)
     for i in range(3):
-        incident = file(ours, f"First {i}")
+        incident = IncidentFactory(actor=ours.admin, title=f"First {i}")
         incident_reply(incident=incident, author=staff["engineer"], body="on it")
     few = count(client, url)
     for i in range(12):
-        file(ours, f"More {i}", severity=1 + i % 4)
+        IncidentFactory(actor=ours.admin, title=f"More {i}", severity=1 + i % 4)
     assert count(client, url) == few
 
 
 @pytest.mark.parametrize("url", ["/incidents/", "/api/v1/incidents/"])
 def test_staff_incident_lists_do_not_grow_with_rows(client, ours, theirs, staff, url):
     client.force_login(staff["engineer"])
-    file(ours)
+    IncidentFactory(actor=ours.admin)
     few = count(client, url)
     for i in range(6):
-        file(ours, f"Ours {i}")
-        file(theirs, f"Theirs {i}")
+        IncidentFactory(actor=ours.admin, title=f"Ours {i}")
+        IncidentFactory(actor=theirs.admin, title=f"Theirs {i}")
     assert count(client, url) == few
 
 
@@ -63,7 +54,7 @@ SUBLISTS += ["api/v1/incidents/{}/attachments/", "incidents/{}/"]
 @pytest.mark.parametrize("path", SUBLISTS)
 def test_incident_sublists_and_detail_do_not_grow_with_rows(client, ours, staff, who, path):
     """Replies with files, internal notes with files and their events, as either side."""
-    incident = file(ours)
+    incident = IncidentFactory(actor=ours.admin)
     client.force_login(ours.admin if who == "customer" else staff["engineer"])
     url = "/" + path.format(incident.pk)
 
@@ -89,11 +80,11 @@ def test_incident_sublists_and_detail_do_not_grow_with_rows(client, ours, staff,
 
 def test_the_live_rows_do_not_grow_with_rows(client, ours):
     client.force_login(ours.member)
-    file(ours)
+    IncidentFactory(actor=ours.admin)
     with CaptureQueriesContext(connection) as few:
         assert client.get("/incidents/", HTTP_HX_REQUEST="true").status_code == 200
     for i in range(8):
-        file(ours, f"More {i}")
+        IncidentFactory(actor=ours.admin, title=f"More {i}")
     with CaptureQueriesContext(connection) as many:
         response = client.get("/incidents/", HTTP_HX_REQUEST="true")
     assert b'id="incident-rows"' in response.content
@@ -101,8 +92,10 @@ def test_the_live_rows_do_not_grow_with_rows(client, ours):
 
 
 def test_filters_and_search(client, ours):
-    file(ours, "Database crash", severity=1, description="postgres died")
-    file(ours, "Question about licences", severity=4, kind="question")
+    IncidentFactory(
+        actor=ours.admin, title="Database crash", severity=1, description="postgres died"
+    )
+    IncidentFactory(actor=ours.admin, title="Question about licences", severity=4, kind="question")
     client.force_login(ours.member)
 
     def titles(query):
@@ -121,7 +114,7 @@ def test_filters_and_search(client, ours):
 def test_keyset_pages_walk_every_row_once(client, ours):
     with time_machine.travel(timezone.now() - datetime.timedelta(days=1)) as traveller:
         for i in range(30):
-            file(ours, f"Row {i:02d}", severity=1 + i % 4)
+            IncidentFactory(actor=ours.admin, title=f"Row {i:02d}", severity=1 + i % 4)
             traveller.shift(datetime.timedelta(minutes=1))
     client.force_login(ours.member)
     for sort in ("newest", "oldest", "severity"):
@@ -146,8 +139,8 @@ def test_keyset_pages_walk_every_row_once(client, ours):
 def test_sla_state_in_words(client, ours, staff):
     start = timezone.now()
     with time_machine.travel(start, tick=False):
-        due_soon = file(ours, "Sev 1", severity=1)  # 30 min, calendar
-        met = file(ours, "Answered", severity=1)
+        due_soon = IncidentFactory(actor=ours.admin, title="Sev 1", severity=1)  # 30 min, calendar
+        met = IncidentFactory(actor=ours.admin, title="Answered", severity=1)
         incident_reply(incident=met, author=staff["engineer"], body="Here is the answer")
     client.force_login(ours.member)
     with time_machine.travel(start + datetime.timedelta(minutes=10), tick=False):
@@ -160,14 +153,14 @@ def test_sla_state_in_words(client, ours, staff):
 
 
 def test_unknown_cursor_is_ignored_not_an_error(client, ours):
-    file(ours)
+    IncidentFactory(actor=ours.admin)
     client.force_login(ours.member)
     assert client.get("/incidents/?cursor=garbage&sort=nonsense").status_code == 200
 
 
 def test_status_filter_open_means_the_open_status_in_the_api(api, ours, staff):
-    fresh = file(ours, "Fresh")
-    worked = file(ours, "Worked")
+    fresh = IncidentFactory(actor=ours.admin, title="Fresh")
+    worked = IncidentFactory(actor=ours.admin, title="Worked")
     incident_reply(incident=worked, author=staff["engineer"], body="on it")  # new -> open
     rows = api(ours.member).get("/api/v1/incidents/?status=open").json()["results"]
     assert [r["id"] for r in rows] == [worked.pk]

@@ -13,9 +13,9 @@ from incidents.outbox import MAX_ATTEMPTS, outbox_send
 from incidents.services import (
     incident_assign,
     incident_change_status,
-    incident_file,
     incident_reply,
 )
+from tests.factories import IncidentFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -25,7 +25,7 @@ def incident(ours, staff, django_capture_on_commit_callbacks):
     ours.contract.tam = staff["tam"]
     ours.contract.save(update_fields=["tam"])
     with django_capture_on_commit_callbacks(execute=True):
-        incident = incident_file(actor=ours.member, title="VPN down", description="d", severity=2)
+        incident = IncidentFactory(actor=ours.member, title="VPN down", severity=2)
     return incident
 
 
@@ -102,7 +102,7 @@ def test_a_row_held_by_another_worker_is_skipped_not_sent(ours, staff):
 
     from django.db import connection, transaction
 
-    incident = incident_file(actor=ours.member, title="x", description="d", severity=2)
+    incident = IncidentFactory(actor=ours.member, severity=2)
     Notification.objects.update(status=OutboxStatus.PENDING, attempts=0)
     mail.outbox.clear()
     held, release = threading.Event(), threading.Event()
@@ -193,7 +193,7 @@ def test_an_unreachable_broker_does_not_fail_a_committed_change(
 ):
     from portal.celery import app
 
-    incident = incident_file(actor=ours.member, title="x", description="d", severity=2)
+    incident = IncidentFactory(actor=ours.member, severity=2)
     settings.CELERY_TASK_ALWAYS_EAGER = False
     app.conf.task_always_eager = False
     broker, retry = app.conf.broker_url, app.conf.broker_connection_retry

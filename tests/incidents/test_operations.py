@@ -9,8 +9,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from incidents.models import Notification, OutboxStatus
-from incidents.services import incident_file
 from incidents.sweep import sweep
+from tests.factories import IncidentFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -18,8 +18,8 @@ pytestmark = pytest.mark.django_db
 def test_health_page_reports_sweep_due_clocks_and_backlog(client, provider_admin, ours):
     now = timezone.now()
     with time_machine.travel(now - datetime.timedelta(minutes=10), tick=False):
-        incident_file(actor=ours.member, title="a", description="d", severity=1)  # due in 20 min
-        incident_file(actor=ours.member, title="b", description="d", severity=2)  # due in 3h50
+        IncidentFactory(actor=ours.member, severity=1)  # due in 20 min
+        IncidentFactory(actor=ours.member, severity=2)  # due in 3h50
     client.force_login(provider_admin)
     page = client.get("/operations/sla/").content.decode()
     assert "never" in page
@@ -43,7 +43,7 @@ def test_operations_pages_are_for_provider_admins_only(client, staff, ours):
 
 
 def test_outbox_page_shows_failures_and_retries_them(client, provider_admin, ours):
-    incident_file(actor=ours.member, title="a", description="d", severity=2)
+    IncidentFactory(actor=ours.member, severity=2)
     Notification.objects.update(
         status=OutboxStatus.FAILED, attempts=8, last_error="SMTPRecipientsRefused: no such user"
     )
@@ -56,7 +56,7 @@ def test_outbox_page_shows_failures_and_retries_them(client, provider_admin, our
 
 def test_outbox_page_queries_do_not_grow_with_rows(client, provider_admin, ours):
     client.force_login(provider_admin)
-    incident_file(actor=ours.member, title="a", description="d", severity=2)
+    IncidentFactory(actor=ours.member, severity=2)
 
     def count():
         with CaptureQueriesContext(connection) as queries:
@@ -64,15 +64,15 @@ def test_outbox_page_queries_do_not_grow_with_rows(client, provider_admin, ours)
         return len(queries)
 
     few = count()
-    for i in range(5):
-        incident_file(actor=ours.member, title=f"more {i}", description="d", severity=2)
+    for _ in range(5):
+        IncidentFactory(actor=ours.member, severity=2)
     assert count() == few
 
 
 def test_at_risk_and_breached_words_on_the_staff_list(client, staff, ours):
     start = timezone.now()
     with time_machine.travel(start, tick=False):
-        incident_file(actor=ours.member, title="Outage", description="d", severity=1)
+        IncidentFactory(actor=ours.member, title="Outage", severity=1)
     client.force_login(staff["engineer"])
     with time_machine.travel(start + datetime.timedelta(minutes=25), tick=False):
         rows = client.get("/incidents/", HTTP_HX_REQUEST="true").content.decode()

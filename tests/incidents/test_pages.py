@@ -11,13 +11,13 @@ from django.utils import timezone
 from contracts.models import Tier
 from incidents.models import Incident, Notification, OutboxStatus, SlaClock
 from incidents.selectors import clock_state
-from incidents.services import incident_change_status, incident_file
+from incidents.services import incident_change_status
 from tests.conftest import make_tenant
-from tests.factories import CalendarFactory, ContractFactory
+from tests.factories import CalendarFactory, ContractFactory, IncidentFactory
+from tests.incidents.conftest import T
 
 pytestmark = pytest.mark.django_db
 
-T = datetime.datetime(2026, 6, 3, 10, 0, tzinfo=datetime.UTC)  # a Wednesday
 FORM = {"title": "Console down", "description": "d", "severity": 1, "kind": "problem"}
 
 
@@ -101,7 +101,7 @@ def buttons(client, incident):
 
 
 def test_customers_see_close_and_reopen_only_when_they_can_use_them(client, ours, staff):
-    incident = incident_file(actor=ours.member, title="t", description="d", severity=2)
+    incident = IncidentFactory(actor=ours.member, severity=2)
     client.force_login(ours.member)
     assert buttons(client, incident) == ["closed"]
 
@@ -116,7 +116,7 @@ def test_customers_see_close_and_reopen_only_when_they_can_use_them(client, ours
 
 
 def test_a_customer_cannot_reopen_an_incident_that_is_still_open(api, ours):
-    incident = incident_file(actor=ours.member, title="t", description="d", severity=2)
+    incident = IncidentFactory(actor=ours.member, severity=2)
     response = api(ours.member).patch(f"/api/v1/incidents/{incident.pk}/", {"status": "open"})
     assert response.status_code == 400
     assert response.json() == {"status": ["Only a resolved or closed incident can be reopened."]}
@@ -140,7 +140,7 @@ def test_a_breached_clock_paused_later_still_reads_breached(ours, staff):
 
 @pytest.mark.parametrize("query", ["organization=abc", "q=a%00b", "severity=x"])
 def test_hand_edited_filters_are_ignored_not_a_server_error(client, ours, staff, query):
-    incident_file(actor=ours.member, title="t", description="d", severity=2)
+    IncidentFactory(actor=ours.member, severity=2)
     for user in (staff["engineer"], ours.member):
         client.force_login(user)
         assert client.get(f"/incidents/?{query}").status_code == 200
@@ -148,8 +148,8 @@ def test_hand_edited_filters_are_ignored_not_a_server_error(client, ours, staff,
 
 
 def test_the_live_refresh_reloads_the_page_being_read(client, ours):
-    for n in range(30):
-        incident_file(actor=ours.member, title=f"n{n}", description="d", severity=3)
+    for _ in range(30):
+        IncidentFactory(actor=ours.member, severity=3)
     client.force_login(ours.member)
     first = client.get("/incidents/?severity=3").content.decode()
     cursor = re.search(r"cursor=([\w=-]+)", first).group(1)
@@ -163,7 +163,7 @@ def test_customers_read_the_list_in_their_own_time_zone(client, ours):
     ours.organization.timezone = "Asia/Tokyo"
     ours.organization.save(update_fields=["timezone"])
     with time_machine.travel(T, tick=False):
-        incident_file(actor=ours.member, title="t", description="d", severity=2)
+        IncidentFactory(actor=ours.member, severity=2)
     client.force_login(ours.member)
     page = client.get("/incidents/").content.decode()
     assert "Received (Asia/Tokyo)" in page
@@ -176,8 +176,8 @@ def test_customers_read_the_list_in_their_own_time_zone(client, ours):
 def test_outbox_pages_keep_the_status_filter(client, provider_admin, ours):
     ours.contract.calendar.always_open = True
     ours.contract.calendar.save(update_fields=["always_open"])
-    for n in range(60):
-        incident_file(actor=ours.member, title=f"n{n}", description="d", severity=1)
+    for _ in range(60):
+        IncidentFactory(actor=ours.member, severity=1)
     Notification.objects.update(status=OutboxStatus.FAILED, last_error="550 no such user")
     client.force_login(provider_admin)
     page = client.get("/operations/outbox/?status=failed").content.decode()
@@ -193,7 +193,7 @@ def test_staff_filing_form_lists_the_contracts_to_choose_from(client, staff, two
 
 
 def test_a_customer_may_reopen_an_incident_they_closed_unresolved(client, ours):
-    incident = incident_file(actor=ours.member, title="t", description="d", severity=2)
+    incident = IncidentFactory(actor=ours.member, severity=2)
     client.force_login(ours.member)
     client.post(f"/incidents/{incident.pk}/status/", {"status": "closed"})
     assert buttons(client, incident) == ["open"]
@@ -202,7 +202,7 @@ def test_a_customer_may_reopen_an_incident_they_closed_unresolved(client, ours):
 
 
 def test_actions_on_the_detail_page_say_what_they_did(client, ours, staff):
-    incident = incident_file(actor=ours.member, title="t", description="d", severity=3)
+    incident = IncidentFactory(actor=ours.member, severity=3)
     client.force_login(staff["engineer"])
     url = f"/incidents/{incident.pk}/"
     note = client.post(url + "reply/", {"body": "lab notes", "internal": "on"}, follow=True)
@@ -219,7 +219,7 @@ def test_actions_on_the_detail_page_say_what_they_did(client, ours, staff):
 
 
 def test_a_reason_with_a_status_other_than_closed_is_explained(api, ours, staff):
-    incident = incident_file(actor=ours.member, title="t", description="d", severity=3)
+    incident = IncidentFactory(actor=ours.member, severity=3)
     response = api(staff["engineer"]).patch(
         f"/api/v1/incidents/{incident.pk}/",
         {"status": "resolved", "reason": "duplicate"},
@@ -233,8 +233,8 @@ def test_a_reason_with_a_status_other_than_closed_is_explained(api, ours, staff)
 
 def test_no_premium_units_left_preselects_standard(client):
     tenant = make_tenant("Start GmbH", "msa-start")
-    for n in range(6):
-        incident_file(actor=tenant.member, title=f"p{n}", description="d", severity=3, premium=True)
+    for _ in range(6):
+        IncidentFactory(actor=tenant.member, severity=3, premium=True)
     client.force_login(tenant.member)
     page = client.get("/incidents/new/").content.decode()
     assert re.search(r'value="0"[^>]*checked', page)

@@ -13,9 +13,9 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from incidents.models import IncidentEvent, SlaClock
-from incidents.services import incident_change_severity, incident_file, incident_reply
+from incidents.services import incident_change_severity, incident_reply
 from tests.conftest import make_tenant
-from tests.factories import StaffFactory
+from tests.factories import IncidentFactory, StaffFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -52,9 +52,7 @@ class SweepHoldingTheClock(threading.Thread):
 def test_a_severity_change_waits_for_a_breach_being_recorded_and_keeps_it():
     start = make_tenant("Start GmbH", "msa-start")  # first response at severity 1 only
     engineer = StaffFactory()
-    incident = incident_file(
-        actor=start.member, title="t", description="d", severity=1, premium=True
-    )
+    incident = IncidentFactory(actor=start.member, severity=1, premium=True)
     clock = SlaClock.objects.get(incident=incident)
     breach = timezone.now()
     with SweepHoldingTheClock(clock.pk, {"breached_at": breach}):
@@ -69,7 +67,7 @@ def test_a_severity_change_waits_for_a_breach_being_recorded_and_keeps_it():
 def test_a_warning_recorded_during_a_severity_change_still_warns_at_the_new_time():
     tenant = make_tenant("Ours Ltd")
     engineer = StaffFactory()
-    incident = incident_file(actor=tenant.member, title="t", description="d", severity=1)
+    incident = IncidentFactory(actor=tenant.member, severity=1)
     clock = SlaClock.objects.get(incident=incident)
     with SweepHoldingTheClock(clock.pk, {"warned_at": timezone.now()}):
         incident_change_severity(incident=incident, actor=engineer, severity=2)
@@ -83,7 +81,7 @@ def test_a_warning_recorded_during_a_severity_change_still_warns_at_the_new_time
 def test_a_reply_waiting_on_the_sweep_is_timed_when_it_gets_the_clock():
     tenant = make_tenant("Ours Ltd")
     engineer = StaffFactory()
-    incident = incident_file(actor=tenant.member, title="t", description="d", severity=1)
+    incident = IncidentFactory(actor=tenant.member, severity=1)
     clock = SlaClock.objects.get(incident=incident)
     with SweepHoldingTheClock(clock.pk, {}, hold=1.0) as sweep:
         incident_reply(incident=incident, author=engineer, body="On it")

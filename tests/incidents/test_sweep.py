@@ -20,6 +20,7 @@ from incidents.services import (
 )
 from incidents.sweep import sweep
 from portal.models import WorkerHeartbeat
+from tests.factories import IncidentFactory
 
 pytestmark = pytest.mark.django_db
 T0 = datetime.datetime(2026, 11, 23, 10, 0, tzinfo=datetime.UTC)
@@ -31,7 +32,7 @@ def sev1(ours, staff):
     ours.contract.tam = staff["tam"]
     ours.contract.save(update_fields=["tam"])
     with time_machine.travel(T0, tick=False):
-        incident = incident_file(actor=ours.member, title="Outage", description="d", severity=1)
+        incident = IncidentFactory(actor=ours.member, title="Outage", severity=1)
         incident_assign(incident=incident, actor=staff["admin"], assignee=staff["engineer"])
     Notification.objects.all().delete()
     return incident
@@ -105,7 +106,7 @@ def test_the_warning_share_is_per_tier(ours, staff):
     tier.warn_at_percent = 50
     tier.save(update_fields=["warn_at_percent"])
     with time_machine.travel(T0, tick=False):
-        incident = incident_file(actor=ours.member, title="x", description="d", severity=1)
+        incident = IncidentFactory(actor=ours.member, severity=1)
     assert SlaClock.objects.get(incident=incident).warn_at == at(15)
 
 
@@ -113,7 +114,7 @@ def test_severity_3_breach_does_not_page_the_duty_manager(ours, staff):
     ours.contract.calendar.always_open = True
     ours.contract.calendar.save(update_fields=["always_open"])
     with time_machine.travel(T0, tick=False):
-        incident = incident_file(actor=ours.member, title="x", description="d", severity=3)
+        incident = IncidentFactory(actor=ours.member, severity=3)
         incident_assign(incident=incident, actor=staff["admin"], assignee=staff["engineer"])
     Notification.objects.all().delete()
     sweep(now=at(6 * 60 + 1))
@@ -150,8 +151,8 @@ def test_breach_emails_carry_the_headers(sev1, staff):
 
 def test_an_error_on_one_clock_does_not_stop_the_sweep(ours, staff, monkeypatch, caplog):
     with time_machine.travel(T0, tick=False):
-        bad = incident_file(actor=ours.member, title="bad", description="d", severity=1)
-        good = incident_file(actor=ours.member, title="good", description="d", severity=1)
+        bad = IncidentFactory(actor=ours.member, title="bad", severity=1)
+        good = IncidentFactory(actor=ours.member, title="good", severity=1)
     real = sweep_module.SlaAudience.recipients
 
     def explode(people, row, kind):
@@ -220,7 +221,7 @@ def test_a_severity_change_past_the_new_deadline_is_notified(ours, staff):
     ours.contract.calendar.always_open = True
     ours.contract.calendar.save(update_fields=["always_open"])
     with time_machine.travel(T0, tick=False):
-        incident = incident_file(actor=ours.member, title="x", description="d", severity=3)
+        incident = IncidentFactory(actor=ours.member, severity=3)
         incident_assign(incident=incident, actor=staff["admin"], assignee=staff["engineer"])
     with time_machine.travel(at(40), tick=False):
         incident_change_severity(incident=incident, actor=staff["admin"], severity=1)
@@ -248,7 +249,7 @@ def test_a_shorter_target_after_a_warning_does_not_warn_twice(ours, staff):
     ours.contract.calendar.always_open = True
     ours.contract.calendar.save(update_fields=["always_open"])
     with time_machine.travel(T0, tick=False):
-        incident = incident_file(actor=ours.member, title="x", description="d", severity=2)
+        incident = IncidentFactory(actor=ours.member, severity=2)
     assert sweep(now=at(181)).warnings == 1  # 75 % of four hours
     with time_machine.travel(at(182), tick=False):
         # Severity 1: 30 minutes from receipt, long past: a breach, not a second warning.
@@ -307,7 +308,7 @@ def test_a_severity_3_breach_is_not_escalated(ours, staff):
     ours.contract.calendar.always_open = True
     ours.contract.calendar.save(update_fields=["always_open"])
     with time_machine.travel(T0, tick=False):
-        incident = incident_file(actor=ours.member, title="x", description="d", severity=3)
+        incident = IncidentFactory(actor=ours.member, severity=3)
     sweep(now=at(6 * 60 + 1))
     assert kinds(incident) == ["sla_breach"]
     assert not IncidentEvent.objects.filter(incident=incident, kind="escalated").exists()

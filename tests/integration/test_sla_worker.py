@@ -13,9 +13,8 @@ import pytest
 from django.utils import timezone
 
 from incidents.models import IncidentEvent, Notification, OutboxStatus, SlaClock
-from incidents.services import incident_file
 from tests.conftest import make_tenant
-from tests.factories import StaffFactory
+from tests.factories import IncidentFactory, StaffFactory
 from tests.integration.conftest import wait_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -31,7 +30,7 @@ def phone_calls(due_in_seconds: list[float]):
     clerk = StaffFactory(staff_role="engineer")
     now = timezone.now()
     return [
-        incident_file(
+        IncidentFactory(
             actor=clerk,
             organization=tenant.organization,
             title=f"Call {i}",

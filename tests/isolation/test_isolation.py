@@ -5,15 +5,17 @@ The walk is automatic: a new route with an id in its path must be mapped below
 """
 
 import itertools
+import secrets
+from dataclasses import dataclass
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils.text import slugify
 
 from contracts.models import BusinessCalendar, Tier
-from incidents.services import incident_file
 from portal.models import MemberRole, Membership
-from tests.factories import CalendarFactory, StaffFactory, TierFactory
+from tests.factories import CalendarFactory, IncidentFactory, StaffFactory, TierFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -51,6 +53,59 @@ def routes():
 ROUTES = routes()
 
 
+# Made afresh for each run, so no template, seed row or earlier run can hold it: finding a
+# tenant's mark in a response can only mean that tenant's incident or file got there.
+RUN_TOKEN = secrets.token_hex(8)
+
+
+@dataclass(frozen=True)
+class Secret:
+    """What only one tenant may read: its incident's title and description, its file's name
+    and contents, each distinct from the other tenant's (a shared text could not tell whose
+    leaked)."""
+
+    mark: str
+    title: str
+    description: str
+    file_name: str
+    file_content: bytes
+
+    @classmethod
+    def of(cls, tenant) -> "Secret":
+        name = tenant.organization.name
+        mark = f"{slugify(name)}-{RUN_TOKEN}"
+        return cls(
+            mark=mark,
+            # The old fixed texts stay as prefixes, so the checks on them keep their meaning.
+            title=f"{name} incident {mark}-title",
+            description=f"Secret details of {mark}-description",
+            file_name=f"report-{mark}-name.txt",
+            file_content=f"log lines of {mark}-contents".encode(),
+        )
+
+    def parts(self) -> dict[str, bytes]:
+        return {
+            "title": self.title.encode(),
+            "description": self.description.encode(),
+            "attachment name": self.file_name.encode(),
+            "attachment contents": self.file_content,
+            # Any piece of it: a truncated or reworded field still carries the mark.
+            "mark": self.mark.encode(),
+        }
+
+
+def content_of(response) -> bytes:
+    """The whole body, read from the stream for file downloads."""
+    if response.streaming:
+        return b"".join(response.streaming_content)
+    return response.content
+
+
+def assert_none_of(secret: Secret, content: bytes, where: str) -> None:
+    for part, value in secret.parts().items():
+        assert value not in content, f"{where}: the {part} of {secret.mark} leaked"
+
+
 @pytest.fixture
 def world(ours, theirs):
     """Objects of the other tenant, and of ours, for every kind of path argument."""
@@ -59,9 +114,12 @@ def world(ours, theirs):
     theirs.contract.tier = their_tier
     theirs.contract.save(update_fields=["tier"])
     staff_user = StaffFactory()
-    our_incident, our_file = file_incident_with_attachment(ours)
-    their_incident, their_file = file_incident_with_attachment(theirs)
+    our_secret, their_secret = Secret.of(ours), Secret.of(theirs)
+    our_incident, our_file = file_incident_with_attachment(ours, our_secret)
+    their_incident, their_file = file_incident_with_attachment(theirs, their_secret)
+    assert our_secret.mark != their_secret.mark
     return {
+        "secrets": {"ours": our_secret, "theirs": their_secret},
         "theirs": {
             "organization": theirs.organization.pk,
             "contract": theirs.contract.pk,
@@ -85,13 +143,13 @@ def world(ours, theirs):
     }
 
 
-def file_incident_with_attachment(tenant):
-    incident = incident_file(
+def file_incident_with_attachment(tenant, secret: Secret):
+    incident = IncidentFactory(
         actor=tenant.admin,
-        title=f"{tenant.organization.name} incident",
-        description="Secret details",
+        title=secret.title,
+        description=secret.description,
         severity=2,
-        uploads=[(SimpleUploadedFile("report.txt", b"log lines"), False)],
+        uploads=[(SimpleUploadedFile(secret.file_name, secret.file_content), False)],
     )
     return incident, incident.attachments.get()
 
@@ -177,6 +235,9 @@ def test_foreign_objects_are_404_for_every_method(
             )
             assert b"Theirs Inc" not in response.content
             assert b"Secret details" not in response.content or b"Ours Ltd" in response.content
+            assert_none_of(
+                world["secrets"]["theirs"], content_of(response), f"{method.upper()} {url}"
+            )
 
 
 @pytest.mark.parametrize(("route_name", "kwargs", "path"), ROUTES, ids=[r[2] for r in ROUTES])
@@ -189,6 +250,8 @@ def test_own_objects_are_reachable(client, world, ours, provider_admin, route_na
     url = own_url(route_name, kwargs, world)
     response = client.get(url)
     assert response.status_code in (200, 405), f"GET {url}: {response.status_code}"
+    if user == ours.admin:
+        assert_none_of(world["secrets"]["theirs"], content_of(response), f"GET {url}")
 
 
 @pytest.mark.parametrize(
@@ -211,11 +274,40 @@ def test_lists_show_nothing_of_another_tenant(client, world, ours, url):
     assert "Theirs Inc" not in body
     assert "theirs-only" not in body
     assert "Theirs Inc incident" not in body
+    assert_none_of(world["secrets"]["theirs"], response.content, url)
+    if "incidents" in url:
+        assert world["secrets"]["ours"].title in body  # so the absence above can tell
     if url.startswith("/api/"):
         ids = {row["id"] for row in response.json()["results"]}
         kind = url.strip("/").split("/")[-1].rstrip("s")
         assert world["theirs"][kind] not in ids
         assert world["ours"][kind] in ids
+
+
+@pytest.mark.parametrize("role", [MemberRole.ADMIN, MemberRole.MEMBER])
+def test_our_secrets_show_where_they_belong_and_theirs_nowhere(client, world, ours, role):
+    """The other side of the checks above: our own title, description, file name and contents
+    are found where we read them, so their absence from a response means something."""
+    mine, other = world["secrets"]["ours"], world["secrets"]["theirs"]
+    incident, attachment = world["ours"]["incident"], world["ours"]["attachment"]
+    client.force_login(customer(ours, role))
+
+    listed = client.get(f"/api/v1/incidents/{incident}/attachments/").json()["results"]
+    (row,) = listed
+    expected = {
+        f"/incidents/{incident}/": ["title", "description", "attachment name"],
+        f"/api/v1/incidents/{incident}/": ["title", "description"],
+        f"/api/v1/incidents/{incident}/attachments/": ["attachment name"],
+        f"/incidents/{incident}/files/{attachment}/": ["attachment contents"],
+        row["download_url"]: ["attachment contents"],
+    }
+    for url, parts in expected.items():
+        response = client.get(url)
+        assert response.status_code == 200, f"GET {url}: {response.status_code}"
+        content = content_of(response)
+        for part in parts:
+            assert mine.parts()[part] in content, f"GET {url}: our {part} is missing"
+        assert_none_of(other, content, f"GET {url}")
 
 
 def test_customers_cannot_list_staff_or_reach_the_admin(client, ours):
@@ -328,6 +420,8 @@ def test_anonymous_callers_get_nothing(client, world, route_name, kwargs, path):
             )
         assert b"Secret details" not in response.content
         assert b"Ours Ltd" not in response.content
+        for secret in world["secrets"].values():
+            assert_none_of(secret, content_of(response), f"{method.upper()} {url} anonymous")
 
 
 @pytest.mark.parametrize(
@@ -358,3 +452,4 @@ def test_the_filing_hint_never_reads_another_tenants_contract(client, world, our
     ).content.decode()
     assert "Theirs" not in hint
     assert "their time" not in hint
+    assert_none_of(world["secrets"]["theirs"], hint.encode(), "the filing hint")
