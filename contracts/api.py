@@ -165,7 +165,10 @@ class ContractViewSet(ConfigViewSet):
     http_method_names = ["get", "post", "put", "patch", "head", "options"]
 
     def get_queryset(self):
-        return selectors.contracts_for_user(self.request.user).order_by("-id")
+        # The API shows ids only: none of the pages' prefetched targets and calendars.
+        return (
+            selectors.contracts_for_user(self.request.user).prefetch_related(None).order_by("-id")
+        )
 
     def perform_create(self, serializer):
         serializer.instance = services.contract_create(**serializer.validated_data)

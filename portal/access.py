@@ -13,7 +13,9 @@ from portal.selectors import organizations_for_user
 
 def organization_of(user: User) -> Organization | None:
     """The customer organisation a contact belongs to (None for provider staff)."""
-    membership = getattr(user, "membership", None) if user.is_authenticated else None
+    if not user.is_authenticated or user.is_provider_staff:
+        return None  # staff belong to no customer: no query for a membership
+    membership = getattr(user, "membership", None)
     return membership.organization if membership else None
 
 

@@ -82,3 +82,125 @@ def test_customer_lists_do_not_grow_with_rows(client, url):
     few = count(client, url)
     add_rows(6, organization=org)
     assert count(client, url) == few
+
+
+# -- exact counts of the key pages and API lists --------------------------------------------
+# Each query is named: a new one on these pages is a decision to make here, not a drift.
+# (The tests above prove the counts do not grow with the rows.)
+
+SIGNED_IN = ["session", "user"]
+CUSTOMER_SCOPE = [*SIGNED_IN, "membership (the customer's organisation)"]
+INCIDENT_ROWS = ["incidents (with organisation, contract, tier, assignee, product)", "clocks"]
+
+EXACT = {
+    ("customer", "/contracts/"): [
+        *SIGNED_IN,
+        "contract count (pages)",
+        "contracts (with organisation, tier, calendar, TAM)",
+        "severity targets",
+        "calendar windows",
+        "calendar holidays",
+        "ledger sums (quotas)",
+        "membership (navigation)",
+        "organisation (navigation)",
+    ],
+    ("customer", "/organizations/{org}/"): [
+        *SIGNED_IN,
+        "organisation (scoped to the member)",
+        "contracts (with tier, calendar, TAM, organisation)",
+        "severity targets",
+        "calendar windows",
+        "calendar holidays",
+        "contact limit",
+        "membership (may the user manage contacts)",
+        "ledger sums (quotas)",
+        "organisation (navigation)",
+        "contacts (with users)",
+    ],
+    ("customer", "/incidents/"): [
+        *CUSTOMER_SCOPE,
+        *INCIDENT_ROWS,
+        "organisation (the customer's time zone)",
+    ],
+    ("customer", "/incidents/{incident}/"): [
+        *CUSTOMER_SCOPE,
+        "incident (with organisation, contract, tier, calendar, filer, assignee, product)",
+        "clocks",
+        "organisation (navigation)",
+        "thread entries (with authors)",
+        "files on the entries",
+        "files on the incident (with uploaders)",
+        "timeline (with actors)",
+    ],
+    ("customer", "/api/v1/incidents/"): [*CUSTOMER_SCOPE, *INCIDENT_ROWS],
+    ("customer", "/api/v1/incidents/{incident}/replies/"): [
+        *CUSTOMER_SCOPE,
+        "incident",
+        "thread entries (with authors)",
+        "files on the entries",
+    ],
+    ("customer", "/api/v1/incidents/{incident}/events/"): [
+        *CUSTOMER_SCOPE,
+        "incident",
+        "timeline (with actors)",
+    ],
+    ("customer", "/api/v1/contracts/"): [*SIGNED_IN, "contracts"],
+    ("customer", "/api/v1/organizations/{org}/members/"): [
+        *SIGNED_IN,
+        "organisation (scoped to the member)",
+        "contacts (with users)",
+    ],
+    ("staff", "/organizations/"): [
+        *SIGNED_IN,
+        "organisation count (pages)",
+        "organisations (with contact and contract counts)",
+    ],
+    ("staff", "/contracts/"): [
+        *SIGNED_IN,
+        "contract count (pages)",
+        "contracts (with organisation, tier, calendar, TAM)",
+        "severity targets",
+        "calendar windows",
+        "calendar holidays",
+        "ledger sums (quotas)",
+    ],
+    ("staff", "/incidents/"): [*SIGNED_IN, *INCIDENT_ROWS],
+    ("staff", "/incidents/{incident}/"): [
+        *SIGNED_IN,
+        "incident (with organisation, contract, tier, calendar, filer, assignee, product)",
+        "clocks",
+        "thread entries (with authors)",
+        "files on the entries",
+        "staff (the assignee choice)",
+        "files on the incident (with uploaders)",
+        "timeline (with actors)",
+    ],
+    ("staff", "/api/v1/incidents/"): [*SIGNED_IN, *INCIDENT_ROWS],
+    ("staff", "/operations/outbox/"): [
+        *SIGNED_IN,
+        "unsent count (pages)",
+        "messages (with incidents)",
+    ],
+    ("staff", "/api/v1/organizations/"): [*SIGNED_IN, "organisations"],
+    ("staff", "/api/v1/contracts/"): [*SIGNED_IN, "contracts"],
+    ("staff", "/api/v1/tiers/"): [*SIGNED_IN, "tiers", "severity targets"],
+    ("staff", "/api/v1/calendars/"): [
+        *SIGNED_IN,
+        "calendars",
+        "calendar windows",
+        "calendar holidays",
+    ],
+    ("staff", "/api/v1/staff/"): [*SIGNED_IN, "staff"],
+}
+
+
+@pytest.mark.parametrize(("who", "url"), list(EXACT), ids=[f"{w} {u}" for w, u in EXACT])
+def test_key_pages_make_exactly_the_queries_named(client, ours, staff, who, url):
+    from incidents.services import incident_reply
+    from tests.factories import IncidentFactory
+
+    incident = IncidentFactory(actor=ours.admin)
+    incident_reply(incident=incident, author=staff["engineer"], body="Looking at it")
+    client.force_login(ours.member if who == "customer" else staff["admin"])
+    path = url.format(org=ours.organization.pk, incident=incident.pk)
+    assert count(client, path) == len(EXACT[(who, url)])
