@@ -1,9 +1,12 @@
 # Support Portal: `make run` (embedded demo) and `make test` (the whole suite).
 SHELL := /bin/bash
 PYTHON ?= python3.11
-VENV := .venv
+VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# pip-tools 7.6.2 works with this pip; requirements.lock pins the same version.
+PIP_VERSION := 26.3
+LOCK := requirements.lock
 
 # The embedded default: SQLite under var/, Celery on the filesystem transport.
 EMBEDDED_ENV := DEBUG=1 DATABASE_URL=sqlite:///$(CURDIR)/var/portal.sqlite3 \
@@ -15,17 +18,31 @@ TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 TEST_ENV := DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) \
 	SECRET_KEY=test-only-secret-key DEBUG=0
 
-.PHONY: install system-deps run test check-services chromium lint format migrate
+.PHONY: install lock system-deps run test check-services chromium lint format migrate
 
 install: $(STAMP)
 
-# Reinstall only when the dependency list changed.
-$(STAMP): pyproject.toml
+# Reinstall only when the dependencies or their lock changed: exactly the pins and
+# hashes of requirements.lock, then the project itself without dependencies.
+$(STAMP): pyproject.toml $(LOCK)
 	@$(MAKE) --no-print-directory system-deps
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet pip==$(PIP_VERSION)
+	$(PY) -m pip install --quiet --require-hashes -r $(LOCK)
+	$(PY) -m pip install --quiet --no-deps -e .
 	@touch $(STAMP)
+
+# Regenerate requirements.lock from pyproject.toml (runtime and dev dependencies),
+# keeping the current pins where they still fit; LOCK_ARGS=--upgrade moves them on.
+# The file is replaced only when it changed, so an unchanged lock reinstalls nothing.
+lock: install
+	@cp $(LOCK) $(LOCK).new
+	CUSTOM_COMPILE_COMMAND="make lock" $(VENV)/bin/pip-compile --quiet --extra dev \
+		--generate-hashes --allow-unsafe --strip-extras --no-emit-index-url \
+		--no-emit-find-links $(LOCK_ARGS) --output-file $(LOCK).new pyproject.toml \
+		|| { rm -f $(LOCK).new; exit 1; }
+	@if cmp -s $(LOCK).new $(LOCK); then rm $(LOCK).new; echo "$(LOCK) unchanged"; \
+	else mv $(LOCK).new $(LOCK); echo "$(LOCK) updated"; fi
 
 # psycopg2 builds from source and needs pg_config (libpq-dev).
 system-deps:
@@ -38,7 +55,7 @@ run: install
 	@mkdir -p var
 	$(EMBEDDED_ENV) $(PY) manage.py migrate --noinput
 	$(EMBEDDED_ENV) $(PY) manage.py seed_demo
-	@$(EMBEDDED_ENV) bin/run-embedded
+	@$(EMBEDDED_ENV) VENV=$(VENV) bin/run-embedded
 
 check-services: install
 	@$(TEST_ENV) $(PY) bin/check-services
