@@ -68,7 +68,7 @@ SELECT g, 1 + (g %% %(orgs)s), 1 + (g %% %(orgs)s), (1 + (g %% %(orgs)s)) || '-'
        now() - interval '1 hour', 1 + (g %% %(orgs)s),
        CASE WHEN g %% 2 = 0 THEN 1051 + (g %% 100) END, '', now(), now()
 FROM generate_series(1, %(incidents)s) g;
-INSERT INTO incidents_slaclock (organization_id, incident_id, metric, clock, target_minutes,
+INSERT INTO incidents_slaclock (organization_id, incident_id, metric, kind, target_minutes,
     started_at, paused_seconds, due_at, warn_at, sweep_error)
 SELECT 1 + (g %% %(orgs)s), g, 'first_response', 'calendar', 30, now(), 0,
        now() + interval '1 day' + (g %% 43200) * interval '1 minute',

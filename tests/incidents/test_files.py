@@ -236,3 +236,32 @@ def test_downloads_answer_any_accept_header(api, ours, staff, incident, accept):
     )
     assert missing.status_code == 404
     assert b"No such file" in missing.content
+
+
+def test_files_go_through_the_configured_storage(api, ours, staff, incident, settings):
+    """Moving files to object storage is configuration: point the `attachments` alias of
+    STORAGES elsewhere and uploads, samples and downloads follow, with nothing on disk."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "attachments": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+    }
+    plain = upload(api, ours.member, incident, "trace.log", b"trace lines").json()
+    sample = upload(api, ours.member, incident, "dropper.exe", EICAR, sample=True).json()
+
+    assert not os.path.exists(settings.MEDIA_ROOT)
+    stored = Attachment.objects.get(pk=sample["id"])
+    assert files.storage().exists(files.storage_name(stored.stored_name))
+    got = api(ours.admin).get(plain["download_url"])
+    assert b"".join(got.streaming_content) == b"trace lines"
+    zipped = api(staff["engineer"]).get(sample["download_url"])
+    archive = pyzipper.AESZipFile(io.BytesIO(b"".join(zipped.streaming_content)))
+    archive.setpassword(b"infected")
+    assert archive.read("dropper.exe") == EICAR
+
+
+def test_a_file_missing_from_storage_is_a_404_naming_it(api, ours, incident):
+    body = upload(api, ours.member, incident, "gone.txt", b"soon gone").json()
+    files.discard(Attachment.objects.get(pk=body["id"]).stored_name)
+    response = api(ours.member).get(body["download_url"])
+    assert response.status_code == 404
+    assert b"missing from storage" in response.content

@@ -80,3 +80,17 @@ def test_at_risk_and_breached_words_on_the_staff_list(client, staff, ours):
         assert 'hx-trigger="every 30s"' in rows
     with time_machine.travel(start + datetime.timedelta(minutes=95), tick=False):
         assert "breached 1 h 5 min ago" in client.get("/incidents/").content.decode()
+
+
+@pytest.mark.parametrize(("interval", "stale"), [(30.0, False), (5.0, True)])
+def test_the_stale_sweep_warning_follows_the_sweep_interval(
+    client, provider_admin, monkeypatch, interval, stale
+):
+    """Four missed sweeps make the page say no worker is sweeping: 2 minutes at the default
+    30 s, 20 s when SLA_SWEEP_SECONDS is 5."""
+    monkeypatch.setattr("incidents.selectors.SLA_SWEEP_SECONDS", interval)
+    with time_machine.travel(timezone.now() - datetime.timedelta(seconds=60), tick=False):
+        sweep()
+    client.force_login(provider_admin)
+    page = client.get("/operations/sla/").content.decode()
+    assert ("no worker with beat is sweeping" in page) is stale

@@ -46,6 +46,9 @@ def test_debug_on_starts_without_secret_key(tmp_path):
         ("REDIS_URL", "localhost:6379"),
         ("CELERY_BROKER_URL", "carrier-pigeon://coop"),
         ("DEFAULT_FROM_EMAIL", "support"),
+        ("SLA_SWEEP_SECONDS", "often"),
+        ("OUTBOX_SECONDS", "0"),
+        ("SLA_SWEEP_SECONDS", "nan"),
     ],
 )
 def test_malformed_value_names_the_variable(variable, value, tmp_path):

@@ -1,0 +1,97 @@
+"""Migrations that move or rename keep every row: the product move is state only, the
+clock's `clock` column becomes `kind`, and the tenant-led keys replace the old ones."""
+
+import datetime
+
+import pytest
+from django.db import IntegrityError, connection, transaction
+from django.db.migrations.executor import MigrationExecutor
+
+BEFORE = [
+    ("contracts", "0005_tier_notify_customer_on_sla_tier_warn_at_percent"),
+    ("incidents", "0004_outbox_sla_once"),
+]
+
+
+def migrate(targets):
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(targets)
+    return executor.loader.project_state(targets).apps
+
+
+def latest():
+    return MigrationExecutor(connection).loader.graph.leaf_nodes()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_products_clocks_and_numbers_survive_the_move_to_tenant_led_keys():
+    old = migrate(BEFORE)
+    try:
+        org = old.get_model("portal", "Organization").objects.create(name="Old Co", timezone="UTC")
+        user = old.get_model("portal", "User").objects.create(email="old@example.test")
+        tier = old.get_model("contracts", "Tier").objects.create(code="old", name="Old")
+        calendar = old.get_model("contracts", "BusinessCalendar").objects.create(name="Old hours")
+        contract = old.get_model("contracts", "Contract").objects.create(
+            organization=org,
+            tier=tier,
+            calendar=calendar,
+            starts_on=datetime.date(2026, 1, 1),
+            ends_on=datetime.date(2026, 12, 31),
+        )
+        product = old.get_model("incidents", "Product").objects.create(name="Old Shield")
+        now = datetime.datetime(2026, 6, 1, tzinfo=datetime.UTC)
+        incident = old.get_model("incidents", "Incident").objects.create(
+            organization=org,
+            contract=contract,
+            number="001-00001",
+            title="t",
+            description="d",
+            severity=2,
+            product=product,
+            received_at=now,
+            filed_by=user,
+        )
+        old.get_model("incidents", "SlaClock").objects.create(
+            organization=org,
+            incident=incident,
+            metric="first_response",
+            clock="business",
+            target_minutes=240,
+            started_at=now,
+        )
+    finally:
+        new = migrate(latest())
+
+    from contracts.models import Product
+    from incidents.models import Incident, SlaClock
+    from portal.models import Organization
+
+    moved = Incident.objects.select_related("product").get(pk=incident.pk)
+    assert moved.product == Product.objects.get(name="Old Shield")
+    assert SlaClock.objects.get(incident=moved).kind == "business"
+    ContentType = new.get_model("contenttypes", "ContentType")
+    assert not ContentType.objects.filter(app_label="incidents", model="product").exists()
+    # Numbers are unique per organisation now: another organisation may reuse one.
+    other = Incident.objects.create(
+        organization=Organization.objects.create(name="New Co"),
+        contract=moved.contract,
+        number=moved.number,
+        title="t",
+        description="d",
+        severity=2,
+        received_at=now,
+        filed_by=moved.filed_by,
+    )
+    assert other.number == moved.number
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Incident.objects.create(
+            organization=moved.organization,
+            contract=moved.contract,
+            number=moved.number,
+            title="t",
+            description="d",
+            severity=2,
+            received_at=now,
+            filed_by=moved.filed_by,
+        )
