@@ -19,7 +19,7 @@ RUN pip install pip==26.3 \
 COPY . .
 RUN pip install --no-deps -e . \
     && SECRET_KEY=build-only python manage.py collectstatic --noinput \
-    && useradd --create-home portal && mkdir -p var && chown -R portal var
+    && useradd --create-home portal && mkdir -p var/media && chown -R portal var
 USER portal
 
 EXPOSE 8000

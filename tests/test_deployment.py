@@ -180,9 +180,10 @@ def test_beat_runs_celery_beat_for_the_portal_app(services):
 
 
 @pytest.mark.parametrize(
-    ("name", "data_dir"), [("postgres", "/var/lib/postgresql/data"), ("redis", "/data")]
+    ("name", "data_dir"),
+    [("postgres", "/var/lib/postgresql/data"), ("redis", "/data"), ("web", "/app/var/media")],
 )
-def test_postgres_and_redis_keep_their_data_in_declared_named_volumes(compose, name, data_dir):
+def test_data_lives_in_declared_named_volumes(compose, name, data_dir):
     source = mounts_of(compose["services"][name]).get(data_dir)
     assert source, f"nothing is mounted on {data_dir}"
     assert not source.startswith(("/", ".", "~")), f"{source} is a bind mount, not a named volume"
