@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from contracts.models import Contract, Entitlement, EntitlementEntry, Tier
-from contracts.rules import contract_year
+from contracts.rules import contract_year, offers_premium_choice
 from portal.errors import ContractRuleError, RuleCode
 from portal.models import User
 
@@ -40,7 +40,7 @@ def is_counted(tier: Tier, entitlement: Entitlement) -> bool:
     summary lists): a premium quota or an on-site allowance the tier states, health checks
     when it offers any."""
     if entitlement == Entitlement.PREMIUM_INCIDENT:
-        return tier.premium_incident_quota is not None
+        return offers_premium_choice(tier)
     if entitlement == Entitlement.ONSITE_VISIT:
         return tier.onsite_visits_per_year is not None
     return bool(tier.health_checks_per_year)
@@ -64,12 +64,17 @@ def used(contract: Contract, entitlement: Entitlement, year_starts_on: datetime.
     )
 
 
-def remaining(contract: Contract, entitlement: Entitlement, day: datetime.date) -> int | None:
-    """Units left in the contract year of `day` (None: unlimited)."""
+def usage_of(contract: Contract, entitlement: Entitlement, day: datetime.date) -> "Usage":
+    """One quota of one contract in the contract year of `day`."""
     quota = allowance(contract.tier, entitlement)
     if quota is UNLIMITED:
-        return None
-    return max(quota - used(contract, entitlement, counting_year(contract, day)), 0)
+        return Usage(entitlement, None, 0)  # nothing is counted against no limit
+    return Usage(entitlement, quota, used(contract, entitlement, counting_year(contract, day)))
+
+
+def remaining(contract: Contract, entitlement: Entitlement, day: datetime.date) -> int | None:
+    """Units left in the contract year of `day` (None: unlimited)."""
+    return usage_of(contract, entitlement, day).left
 
 
 QUOTA_LABELS = {
@@ -124,22 +129,20 @@ def usage(contracts: Iterable[Contract], days: dict[int, datetime.date]) -> dict
     }
 
 
-def _refusal(contract: Contract, entitlement: Entitlement, quota: int, year_end, hint: str) -> str:
-    last_day = year_end - datetime.timedelta(days=1)
-    if entitlement == Entitlement.PREMIUM_INCIDENT:
-        text = _(
-            "All %(quota)s premium incidents of this contract year (until %(last_day)s) are used."
-        )
-    else:
-        text = _(
-            "All %(quota)s %(entitlement)s units of this contract year (until %(last_day)s) "
-            "are used."
-        )
-    sentence = text % {
+def _refusal(entitlement: Entitlement, quota: int, year_end: datetime.date, hint: str) -> str:
+    """The sentence of a quota refusal, ending with what the person can do instead."""
+    values = {
         "quota": quota,
-        "entitlement": entitlement.label,
-        "last_day": f"{last_day:%-d %b %Y}",
+        "what": str(QUOTA_LABELS[entitlement]).lower(),
+        "last_day": f"{year_end - datetime.timedelta(days=1):%-d %b %Y}",
     }
+    if quota == 0:
+        sentence = _("This contract includes no %(what)s.") % values
+    else:
+        sentence = (
+            _("All %(quota)s %(what)s of this contract year (until %(last_day)s) are used.")
+            % values
+        )
     return f"{sentence} {hint}".strip()
 
 
@@ -160,7 +163,7 @@ def entitlement_check(
     year_start, year_end = contract_year(contract, day)
     if used(contract, entitlement, year_start) >= quota:
         raise ContractRuleError(
-            RuleCode.QUOTA_EXHAUSTED, _refusal(contract, entitlement, quota, year_end, hint)
+            RuleCode.QUOTA_EXHAUSTED, _refusal(entitlement, quota, year_end, hint)
         )
     return year_start
 

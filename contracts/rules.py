@@ -43,6 +43,11 @@ def is_active_on(contract: Contract, day: datetime.date) -> bool:
     return contract.starts_on <= day <= contract.ends_on
 
 
+def not_ended_on(day: datetime.date) -> models.Q:
+    """Contracts in force on `day` or yet to start (not ENDED), as a query condition."""
+    return models.Q(ends_on__gte=day)
+
+
 def contract_status(contract: Contract, day: datetime.date) -> ContractStatus:
     if day < contract.starts_on:
         return ContractStatus.UPCOMING

@@ -101,7 +101,7 @@ def contact_limit(organization: Organization, today: datetime.date | None = None
     """
     today = today or organization_today(organization)
     limits = list(
-        Contract.objects.filter(organization=organization, ends_on__gte=today).values_list(
+        Contract.objects.filter(rules.not_ended_on(today), organization=organization).values_list(
             "tier__max_contacts", flat=True
         )
     )

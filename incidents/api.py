@@ -141,7 +141,9 @@ class IncidentUpdateSerializer(serializers.Serializer):
     severity = serializers.IntegerField(min_value=1, max_value=4, required=False)
     status = serializers.ChoiceField(choices=Status.choices, required=False)
     reason = serializers.ChoiceField(
-        choices=[c for c in CloseReason.choices if c[0]], required=False, allow_blank=True
+        choices=[CloseReason.DUPLICATE.value, CloseReason.FILED_IN_ERROR.value],
+        required=False,
+        allow_blank=True,
     )
     assignee = serializers.PrimaryKeyRelatedField(
         queryset=staff_members(), required=False, allow_null=True

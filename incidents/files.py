@@ -104,7 +104,8 @@ def store_upload(upload: UploadedFile, *, sample: bool) -> StoredFile:
         for chunk in upload.chunks(CHUNK):
             digest.update(chunk)
             size += len(chunk)
-        content = upload  # the storage reads it again from the start
+        upload.seek(0)  # the storage reads it again, from the start
+        content = upload
     wanted = f"{FOLDER}/{uuid.uuid4().hex}{'.zip' if sample else ''}"
     saved = storage().save(wanted, content)
     return StoredFile(

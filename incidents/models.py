@@ -6,7 +6,6 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from contracts.models import ClockKind, Contract, Metric, Product, Severity
-from contracts.rules import sla_applies
 from portal.models import Organization
 
 USER = settings.AUTH_USER_MODEL
@@ -125,8 +124,10 @@ class Incident(models.Model):
 
     @property
     def has_sla(self) -> bool:
-        """Whether the tier's targets are promised to this incident (contracts.rules)."""
-        return sla_applies(self.contract.tier, self.premium)
+        """Whether the tier's targets are promised to this incident. Filing settled it
+        (`contracts.rules.is_premium`: premium unless standard was chosen on a quota tier),
+        so a tier edited later never rewrites the promise."""
+        return self.premium
 
 
 class EntryKind(models.TextChoices):

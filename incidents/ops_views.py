@@ -36,6 +36,7 @@ def outbox(request):
         {
             "page": page,
             "status": status,
+            "unsent": UNSENT,
             "statuses": OutboxStatus.choices,
             "page_query": urlencode({"status": status}),
         },

@@ -45,66 +45,64 @@ def customer_may_reopen(incident: Incident, now: datetime.datetime) -> bool:
     )
 
 
-def allowed_statuses(incident: Incident, actor: User, now: datetime.datetime) -> list[Status]:
-    """The statuses the actor may move the incident to now, in the vocabulary's order."""
-    allowed = TRANSITIONS[incident.status]
-    if not actor.is_provider_staff:
-        allowed = allowed & {Status.CLOSED}
-        if customer_may_reopen(incident, now):
-            allowed = allowed | {Status.OPEN}
-    return [Status(s) for s in Status.values if s in allowed]
+def _field(name: str, message: str) -> ValidationError:
+    return ValidationError({name: [message]})
+
+
+def status_refusal(
+    incident: Incident, actor: User, status: str, reason: str, now: datetime.datetime
+) -> Exception | None:
+    """Why the actor may not move the incident to `status` now (None: they may), as the
+    error to raise: a 400 naming the field, or a 403 for a move that is the provider's."""
+    if status not in Status.values:
+        return _field("status", _("Status must be one of %(values)s.") % {"values": _list(Status)})
+    if status == incident.status:
+        return _field("status", _("The incident is already %(status)s.") % {"status": status})
+    if status not in TRANSITIONS[incident.status]:
+        return _field(
+            "status",
+            _("An incident cannot go from %(old)s to %(new)s.")
+            % {"old": incident.status, "new": status},
+        )
+    if reason and reason not in CloseReason.values:
+        return _field("reason", _("Reason must be duplicate or filed_in_error."))
+    if reason and status != Status.CLOSED:
+        return _field(
+            "reason", _("A reason (duplicate, filed in error) applies only when closing.")
+        )
+    if reason and not actor.is_provider_staff:
+        return _field("reason", _("Only staff close an incident with a reason."))
+    if actor.is_provider_staff:
+        return None
+    if status not in CUSTOMER_MOVES:
+        return PermissionDenied(_("Customers can close or reopen an incident; staff do the rest."))
+    if status == Status.OPEN and incident.status not in DONE_STATUSES:
+        return _field("status", _("Only a resolved or closed incident can be reopened."))
+    if status == Status.OPEN and not customer_may_reopen(incident, now):
+        return _field(
+            "status",
+            _(
+                "An incident can be reopened within %(days)s days of its resolution; "
+                "please file a new incident and mention this one."
+            )
+            % {"days": settings.PORTAL_REOPEN_DAYS},
+        )
+    return None
 
 
 def check_status_move(
     incident: Incident, actor: User, status: str, reason: str, now: datetime.datetime
 ) -> None:
     """Refuse a status move the actor may not make, naming the field and the rule."""
-    if status not in Status.values:
-        raise ValidationError(
-            {"status": [_("Status must be one of %(values)s.") % {"values": _list(Status)}]}
-        )
-    if status == incident.status:
-        raise ValidationError(
-            {"status": [_("The incident is already %(status)s.") % {"status": incident.status}]}
-        )
-    if status not in TRANSITIONS[incident.status]:
-        raise ValidationError(
-            {
-                "status": [
-                    _("An incident cannot go from %(old)s to %(new)s.")
-                    % {"old": incident.status, "new": status}
-                ]
-            }
-        )
-    if reason and reason not in CloseReason.values:
-        raise ValidationError({"reason": [_("Reason must be duplicate or filed_in_error.")]})
-    if reason and status != Status.CLOSED:
-        raise ValidationError(
-            {"reason": [_("A reason (duplicate, filed in error) applies only when closing.")]}
-        )
-    if reason and not actor.is_provider_staff:
-        raise ValidationError({"reason": [_("Only staff close an incident with a reason.")]})
-    if actor.is_provider_staff:
-        return
-    if status not in CUSTOMER_MOVES:
-        raise PermissionDenied(_("Customers can close or reopen an incident; staff do the rest."))
-    if status == Status.OPEN:
-        if incident.status not in DONE_STATUSES:
-            raise ValidationError(
-                {"status": [_("Only a resolved or closed incident can be reopened.")]}
-            )
-        if not customer_may_reopen(incident, now):
-            raise ValidationError(
-                {
-                    "status": [
-                        _(
-                            "An incident can be reopened within %(days)s days of its "
-                            "resolution; please file a new incident and mention this one."
-                        )
-                        % {"days": settings.PORTAL_REOPEN_DAYS}
-                    ]
-                }
-            )
+    refusal = status_refusal(incident, actor, status, reason, now)
+    if refusal is not None:
+        raise refusal
+
+
+def allowed_statuses(incident: Incident, actor: User, now: datetime.datetime) -> list[Status]:
+    """The statuses the actor may move the incident to now (without a close reason), in
+    the vocabulary's order: what the status buttons offer."""
+    return [s for s in Status if status_refusal(incident, actor, s, "", now) is None]
 
 
 def check_update_fields(actor: User, fields) -> None:

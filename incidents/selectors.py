@@ -316,7 +316,7 @@ class FilingHint:
 
     contract: Contract | None
     offers_premium: bool
-    premium_left: int | None
+    premium: entitlements.Usage | None  # this contract year's units, on a quota tier
     promise: str
 
 
@@ -350,22 +350,32 @@ def _promise(user: User, contract: Contract | None, severity, premium: bool, rec
     if plan is None:
         return _("No response target on this tier for this severity.")
     zone = organization_zone(contract.organization)
-    values = {
-        "when": f"{plan.due_at.astimezone(zone):%a %-d %b, %H:%M}",
-        "zone": zone.key,
-        "late": _(" (already passed)") if plan.due_at <= now else "",
-    }
+    values = {"when": f"{plan.due_at.astimezone(zone):%a %-d %b, %H:%M}", "zone": zone.key}
+    passed = plan.due_at <= now  # a call logged after its deadline
+    if user.is_provider_staff and passed:
+        return _("First response due by %(when)s, their time (%(zone)s) (already passed).") % values
     if user.is_provider_staff:
-        return _("First response due by %(when)s, their time (%(zone)s)%(late)s.") % values
-    return _("First response due by %(when)s, your time (%(zone)s)%(late)s.") % values
+        return _("First response due by %(when)s, their time (%(zone)s).") % values
+    if passed:
+        return _("First response due by %(when)s, your time (%(zone)s) (already passed).") % values
+    return _("First response due by %(when)s, your time (%(zone)s).") % values
 
 
-def premium_left(contract: Contract) -> int | None:
-    """Premium incidents left in the contract year of the customer's today (None:
-    unlimited)."""
-    return entitlements.remaining(
+def premium_usage(contract: Contract) -> entitlements.Usage | None:
+    """The premium units of the contract year of the customer's today (None: the tier files
+    every incident as premium and counts nothing)."""
+    if not offers_premium_choice(contract.tier):
+        return None
+    return entitlements.usage_of(
         contract, Entitlement.PREMIUM_INCIDENT, organization_today(contract.organization)
     )
+
+
+def filing_initial(contracts: list[Contract]) -> dict:
+    """What a fresh filing form starts with: standard when the only contract it can name
+    has no premium unit left this year (offer what can be filed)."""
+    usage = premium_usage(contracts[0]) if len(contracts) == 1 else None
+    return {"premium": "0"} if usage is not None and usage.left == 0 else {}
 
 
 def filing_hint(user: User, contracts: list[Contract], values) -> FilingHint:
@@ -381,6 +391,6 @@ def filing_hint(user: User, contracts: list[Contract], values) -> FilingHint:
     return FilingHint(
         contract=contract,
         offers_premium=staff or any(offers_premium_choice(c.tier) for c in contracts),
-        premium_left=premium_left(contract) if contract else None,
+        premium=premium_usage(contract) if contract else None,
         promise=_promise(user, contract, values.get("severity") or 3, premium, received_at),
     )

@@ -8,6 +8,7 @@ through these functions, so an event kind is named in one place (its
 import datetime
 
 from django.utils.dateparse import parse_datetime
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from contracts.models import Metric
@@ -82,7 +83,7 @@ def email_detail(event: IncidentEvent) -> str:
         }
     if event.kind in (EventKind.SLA_WARNING, EventKind.SLA_BREACH):
         due = parse_datetime(data.get("due_at") or "")
-        when = f"{due.astimezone(datetime.UTC):%a %-d %b %Y, %H:%M}" if due else "?"
+        when = date_format(due.astimezone(datetime.UTC), "D j M Y, H:i") if due else "?"
         values = {"metric": metric_words(data.get("metric", "")), "when": when}
         if event.kind == EventKind.SLA_BREACH:
             return _("The %(metric)s was due at %(when)s UTC.") % values

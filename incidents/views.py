@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from incidents import files, rules, selectors, services
 from incidents.forms import IncidentForm, ReplyForm, StaffUpdateForm, StatusForm, UploadForm
-from incidents.models import Kind, Status
+from incidents.models import CloseReason, Kind, Status
 from portal.access import organization_of
 from portal.errors import ContractRuleError
 from portal.rules import organization_zone
@@ -96,9 +96,8 @@ def incident_new(request):
             return redirect("incident_detail", incident_id=incident.pk)
     if staff:
         contracts = selectors.filing_contracts(user, form["organization"].value())
-    only = contracts[0] if len(contracts) == 1 else None
-    if not form.is_bound and only and selectors.premium_left(only) == 0:
-        form.initial["premium"] = "0"  # no premium units left: offer what can be filed
+    if not form.is_bound:
+        form.initial.update(selectors.filing_initial(contracts))
     values = {
         name: form[name].value() if name in form.fields else None
         for name in ("contract", "premium", "severity", "organization", "received_at")
@@ -140,15 +139,21 @@ def _detail_context(request, incident, reply_form=None, upload_form=None):
         if user.is_provider_staff
         else None,
         "status_choices": _status_choices(user, incident),
+        "close_reasons": [(value, label) for value, label in CloseReason.choices if value],
         "zone": organization_zone(incident.organization),
     }
 
 
-def _status_choices(user, incident) -> list[tuple[str, str]]:
-    """The status buttons: the moves the rules allow this user now."""
+def _status_choices(user, incident) -> list[tuple[str, str, bool]]:
+    """The status buttons, (value, label, closes): the moves the rules allow this user now."""
     allowed = rules.allowed_statuses(incident, user, timezone.now())
     return [
-        (s, _("Reopen") if s == Status.OPEN and not incident.is_open else s.label) for s in allowed
+        (
+            s,
+            _("Reopen") if s == Status.OPEN and not incident.is_open else s.label,
+            s == Status.CLOSED,
+        )
+        for s in allowed
     ]
 
 

@@ -189,7 +189,7 @@ def incident_file(
             contract = _covering_contract(organization, contract, day)
             _check_renewal(contract, day)
             premium = contract_rules.is_premium(contract.tier, premium)
-            year_start = premium_check(contract, day) if premium else None
+            year_start = premium_check(contract=contract, day=day) if premium else None
 
             incident = Incident.objects.create(
                 organization=organization,
@@ -206,7 +206,7 @@ def incident_file(
                 filed_by=actor,
             )
             if year_start is not None:
-                premium_take(incident, year_start, actor)
+                premium_take(incident=incident, year_starts_on=year_start, actor=actor)
             filed = timeline.record(
                 incident,
                 EventKind.FILED,
@@ -222,7 +222,7 @@ def incident_file(
             for upload, sample in uploads:
                 saved = files.store_upload(upload, sample=sample)
                 stored.append(saved)
-                attachment_row(incident, actor, saved, sample)
+                attachment_row(incident=incident, actor=actor, saved=saved, sample=sample)
             notify(filed, recipients.for_filing(incident), actor=actor)
     except BaseException:
         for saved in stored:

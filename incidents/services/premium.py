@@ -15,7 +15,7 @@ from portal.models import User
 PREMIUM = Entitlement.PREMIUM_INCIDENT
 
 
-def premium_check(contract: Contract, day: datetime.date) -> datetime.date | None:
+def premium_check(*, contract: Contract, day: datetime.date) -> datetime.date | None:
     """Before filing: a premium unit is left in the contract year of `day` (its first day
     is returned), or 409 `quota_exhausted` says a standard incident is still possible."""
     return entitlements.entitlement_check(
@@ -26,7 +26,7 @@ def premium_check(contract: Contract, day: datetime.date) -> datetime.date | Non
     )
 
 
-def premium_take(incident: Incident, year_starts_on: datetime.date, actor: User) -> None:
+def premium_take(*, incident: Incident, year_starts_on: datetime.date, actor: User) -> None:
     entitlements.entitlement_record(
         contract=incident.contract,
         entitlement=PREMIUM,
@@ -37,7 +37,7 @@ def premium_take(incident: Incident, year_starts_on: datetime.date, actor: User)
     )
 
 
-def premium_retake(incident: Incident, actor: User) -> None:
+def premium_retake(*, incident: Incident, actor: User) -> None:
     """Reopening a premium incident whose unit was given back takes a unit again (of the
     contract year it was filed in), or is refused when that year's quota is used up."""
     held = entitlements.holding(incident=incident, entitlement=PREMIUM)
@@ -56,7 +56,7 @@ def premium_retake(incident: Incident, actor: User) -> None:
     )
 
 
-def premium_refund(incident: Incident, actor: User, reason: CloseReason) -> None:
+def premium_refund(*, incident: Incident, actor: User, reason: CloseReason) -> None:
     """A premium incident closed as a duplicate or filed in error gives its unit back."""
     held = entitlements.holding(incident=incident, entitlement=PREMIUM)
     if held.units <= 0:

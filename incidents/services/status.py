@@ -1,6 +1,8 @@
 """Status, severity and assignment: what staff (and, for closing and reopening, customers)
 change on an incident, and the clocks and notices each change moves."""
 
+import datetime
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -18,7 +20,13 @@ UNCHANGED = object()
 
 
 def set_status(
-    incident: Incident, status: str, now, actor, reason: str = "", *, announce: bool = True
+    *,
+    incident: Incident,
+    status: str,
+    now: datetime.datetime,
+    actor: User,
+    reason: str = "",
+    announce: bool = True,
 ) -> None:
     """Move the incident (locked by the caller) to `status` with the clocks that follow."""
     old = incident.status
@@ -57,10 +65,10 @@ def incident_change_status(
         now = timezone.now()
         rules.check_status_move(incident, actor, status, reason, now)
         if status == Status.OPEN and incident.status == Status.CLOSED:
-            premium_retake(incident, actor)
-        set_status(incident, status, now, actor, reason)
+            premium_retake(incident=incident, actor=actor)
+        set_status(incident=incident, status=status, now=now, actor=actor, reason=reason)
         if reason in (CloseReason.DUPLICATE, CloseReason.FILED_IN_ERROR):
-            premium_refund(incident, actor, reason)
+            premium_refund(incident=incident, actor=actor, reason=reason)
     return incident
 
 

@@ -18,7 +18,12 @@ from portal.models import User
 
 
 def attachment_row(
-    incident: Incident, actor: User, saved: files.StoredFile, sample: bool, entry=None
+    *,
+    incident: Incident,
+    actor: User,
+    saved: files.StoredFile,
+    sample: bool,
+    entry: ThreadEntry | None = None,
 ) -> Attachment:
     return Attachment.objects.create(
         organization_id=incident.organization_id,
@@ -85,13 +90,19 @@ def incident_reply(
                 clocks.stop_clocks(incident, now, author, metric=Metric.FIRST_RESPONSE)
             # Automatic moves that the reply itself already tells the other side about.
             if staff and not internal and incident.status == Status.NEW:
-                set_status(incident, Status.OPEN, now, author, announce=False)
+                set_status(
+                    incident=incident, status=Status.OPEN, now=now, actor=author, announce=False
+                )
             if not staff and incident.status == Status.WAITING_ON_CUSTOMER:
-                set_status(incident, Status.OPEN, now, author, announce=False)
+                set_status(
+                    incident=incident, status=Status.OPEN, now=now, actor=author, announce=False
+                )
             for upload, sample in uploads:
                 saved = files.store_upload(upload, sample=sample)
                 stored.append(saved)
-                attachment_row(incident, author, saved, sample, entry=entry)
+                attachment_row(
+                    incident=incident, actor=author, saved=saved, sample=sample, entry=entry
+                )
             if not internal:
                 notify(event, recipients.for_reply(incident, by_staff=staff), actor=author)
     except BaseException:
@@ -111,7 +122,7 @@ def attachment_add(
             incident = locked_incident(incident)
             if not incident.accepts_replies:
                 raise ValidationError({"file": [_("This incident is closed.")]})
-            attachment = attachment_row(incident, actor, saved, sample)
+            attachment = attachment_row(incident=incident, actor=actor, saved=saved, sample=sample)
             timeline.record(
                 incident,
                 EventKind.ATTACHMENT_ADDED,

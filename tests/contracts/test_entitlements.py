@@ -55,7 +55,7 @@ def test_uses_count_down_per_contract_year_and_the_last_is_refused(contract):
     with pytest.raises(ContractRuleError) as refused:
         use(contract, Entitlement.ONSITE_VISIT, YEAR_ONE)
     assert refused.value.code == RuleCode.QUOTA_EXHAUSTED
-    assert "All 2 On-site visit units of this contract year (until 31 Dec 2026)" in str(
+    assert "All 2 on-site visits of this contract year (until 31 Dec 2026) are used." in str(
         refused.value.detail
     )
     assert entitlements.remaining(contract, Entitlement.ONSITE_VISIT, YEAR_ONE) == 0

@@ -8,9 +8,12 @@ import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 
-from incidents.models import IncidentEvent, SlaClock
-from tests.factories import TierFactory
+from contracts.models import Entitlement, EntitlementEntry
+from incidents.models import Incident, IncidentEvent, Notification, SlaClock, ThreadEntry
+from tests.conftest import make_tenant
+from tests.factories import IncidentFactory, TierFactory
 
 UTC = datetime.UTC
 MADRID = ZoneInfo("Europe/Madrid")
@@ -72,3 +75,50 @@ def res(tenant, resolution_tier):
     tenant.contract.tier = resolution_tier
     tenant.contract.save(update_fields=["tier"])
     return tenant
+
+
+# -- filing: the API, what a refusal leaves behind, the premium ledger -----------------------
+
+URL = "/api/v1/incidents/"
+
+
+def payload(**extra):
+    return {"title": "Scanner stopped", "description": "Since the update.", "severity": 2, **extra}
+
+
+def nothing_written(organization=None):
+    assert not Incident.objects.exists()
+    assert not IncidentEvent.objects.exists()
+    assert not ThreadEntry.objects.exists()
+    assert not Notification.objects.exists()
+    assert not EntitlementEntry.objects.exists()
+    if organization is not None:
+        organization.refresh_from_db()
+        assert organization.next_incident_number == 1
+
+
+def ledger(contract):
+    return list(
+        EntitlementEntry.objects.filter(
+            contract=contract, entitlement=Entitlement.PREMIUM_INCIDENT
+        ).order_by("id")
+    )
+
+
+def cover(tenant, starts_on=datetime.date(2026, 1, 1), ends_on=datetime.date(2028, 12, 31)):
+    tenant.contract.starts_on = starts_on
+    tenant.contract.ends_on = ends_on
+    tenant.contract.save(update_fields=["starts_on", "ends_on"])
+    return tenant
+
+
+@pytest.fixture
+def start(db):
+    """A customer on MSA Start: 6 premium incidents a contract year, unlimited standard."""
+    return cover(make_tenant("Start GmbH", "msa-start"))
+
+
+def use_quota(tenant, units, day=T):
+    with time_machine.travel(day, tick=False):
+        for _ in range(units):
+            IncidentFactory(actor=tenant.member, severity=3, premium=True)

@@ -210,3 +210,31 @@ def test_an_unreachable_broker_does_not_fail_a_committed_change(
     assert entry.pk is not None
     assert "Could not queue the outbox sender" in caplog.text
     assert Notification.objects.filter(event_kind="replied", status="pending").exists()
+
+
+def test_plain_text_e_mails_carry_text_as_written_not_html_escaped(
+    ours, staff, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        incident = IncidentFactory(actor=ours.member, title="R&D <lab> isn't up", severity=2)
+        incident_reply(incident=incident, author=staff["engineer"], body='Use "safe mode" & retry')
+    bodies = "\n".join(m.body for m in mail.outbox)
+    assert "R&D <lab> isn't up" in bodies
+    assert 'Use "safe mode" & retry' in bodies
+    assert "&amp;" not in bodies
+    assert "&#x27;" not in bodies
+    assert "&lt;" not in bodies
+
+
+@pytest.mark.parametrize(
+    ("kind", "subject"),
+    [("filed", "New incident"), ("replied", "Reply"), ("status_changed", "Status changed")],
+)
+def test_the_subject_names_the_event_by_its_label(
+    incident, ours, staff, django_capture_on_commit_callbacks, kind, subject
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        incident_reply(incident=incident, author=staff["engineer"], body="Restart it")
+        incident_change_status(incident=incident, actor=staff["engineer"], status="resolved")
+    message = next(m for m in mail.outbox if m.extra_headers["X-Portal-Event"] == kind)
+    assert message.subject == f"[{incident.number}] {subject}: VPN down"

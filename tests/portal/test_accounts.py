@@ -40,6 +40,20 @@ def test_there_is_no_open_sign_up(client):
         assert "closed" in response.content.decode().lower()
 
 
+def test_the_invitation_is_plain_text_as_written(client, ours, django_capture_on_commit_callbacks):
+    ours.organization.name = "Smith & O'Brien <Legal>"
+    ours.organization.save(update_fields=["name"])
+    client.force_login(ours.admin)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            f"/organizations/{ours.organization.pk}/contacts/",
+            {"email": "niamh@example.test", "full_name": "Niamh O'Brien", "role": "member"},
+        )
+    (message,) = mail.outbox
+    assert "Hello Niamh O'Brien," in message.body
+    assert "Smith & O'Brien <Legal>" in message.body
+
+
 def test_pages_need_login(client, ours):
     for url in ["/", "/contracts/", f"/organizations/{ours.organization.pk}/"]:
         response = client.get(url)

@@ -49,3 +49,9 @@ def test_event_kinds_and_clock_kinds_are_enums_of_their_vocabularies(schema):
     assert enum_of(schema, event["properties"]["kind"]) == list(EventKind.values)
     clock = component(schema, "#/components/schemas/Clock")
     assert enum_of(schema, clock["properties"]["clock"]) == list(ClockKind.values)
+
+
+def test_enum_names_clients_generated_code_from_stay(schema):
+    names = set(schema["components"]["schemas"])
+    assert {"KindEnum", "ClockEnum", "CloseReasonEnum", "ReasonEnum", "StatusEnum"} <= names
+    assert {"MetricEnum", "SeverityEnum", "ChannelEnum", "StaffRoleEnum"} <= names
