@@ -88,7 +88,7 @@ def test_the_stale_sweep_warning_follows_the_sweep_interval(
 ):
     """Four missed sweeps make the page say no worker is sweeping: 2 minutes at the default
     30 s, 20 s when SLA_SWEEP_SECONDS is 5."""
-    monkeypatch.setattr("incidents.selectors.SLA_SWEEP_SECONDS", interval)
+    monkeypatch.setattr("incidents.selectors.operations.SLA_SWEEP_SECONDS", interval)
     with time_machine.travel(timezone.now() - datetime.timedelta(seconds=60), tick=False):
         sweep()
     client.force_login(provider_admin)

@@ -1,0 +1,116 @@
+"""The filing form's live hint: the contracts a filing may name, the promised first
+response, the premium units left, and what a fresh form starts with."""
+
+import datetime
+from dataclasses import dataclass
+
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+
+from contracts import entitlements
+from contracts.models import Contract, Entitlement, Metric, Severity
+from contracts.rules import offers_premium_choice, sla_applies
+from contracts.selectors import active_contracts
+from contracts.sla import plan_clock
+from portal.access import organization_of
+from portal.models import User
+from portal.rules import organization_today, organization_zone
+
+
+def filing_contracts(user: User, organization_id=None) -> list[Contract]:
+    """The contracts a filing may name: a contact's organisation's contracts in force today;
+    for staff, those of the organisation chosen on the form (none for a bad id)."""
+    if user.is_provider_staff:
+        if not organization_id or not str(organization_id).isdigit():
+            return []
+        return active_contracts(int(organization_id))
+    organization = organization_of(user)
+    return active_contracts(organization.pk) if organization else []
+
+
+@dataclass(frozen=True)
+class FilingHint:
+    """What the filing form shows beside the severity: the promised first response and,
+    on a tier with a premium quota, the units left this contract year."""
+
+    contract: Contract | None
+    offers_premium: bool
+    premium: entitlements.Usage | None  # this contract year's units, on a quota tier
+    promise: str
+
+
+def received_at_from(value) -> datetime.datetime | None:
+    """Staff's "received at" as typed (UTC, as the form says); None when empty, invalid or
+    in the future."""
+    if isinstance(value, datetime.datetime):
+        parsed = value
+    else:
+        parsed = parse_datetime(str(value or "").strip().replace("T", " "))
+    if parsed is None:
+        return None
+    if timezone.is_naive(parsed):
+        parsed = timezone.make_aware(parsed, datetime.UTC)
+    return parsed if parsed <= timezone.now() else None
+
+
+def _promise(user: User, contract: Contract | None, severity, premium: bool, received_at) -> str:
+    try:
+        severity = int(severity)
+    except (TypeError, ValueError):
+        severity = Severity.MEDIUM
+    if contract is None:
+        return _("Choose the contract to see the promised response.")
+    if severity not in Severity.values:
+        return ""
+    if not sla_applies(contract.tier, premium):
+        return _("Standard incidents have no response target on this tier.")
+    now = timezone.now()
+    plan = plan_clock(contract, severity, Metric.FIRST_RESPONSE, received_at or now)
+    if plan is None:
+        return _("No response target on this tier for this severity.")
+    zone = organization_zone(contract.organization)
+    values = {"when": f"{plan.due_at.astimezone(zone):%a %-d %b, %H:%M}", "zone": zone.key}
+    passed = plan.due_at <= now  # a call logged after its deadline
+    if user.is_provider_staff and passed:
+        return _("First response due by %(when)s, their time (%(zone)s) (already passed).") % values
+    if user.is_provider_staff:
+        return _("First response due by %(when)s, their time (%(zone)s).") % values
+    if passed:
+        return _("First response due by %(when)s, your time (%(zone)s) (already passed).") % values
+    return _("First response due by %(when)s, your time (%(zone)s).") % values
+
+
+def premium_usage(contract: Contract) -> entitlements.Usage | None:
+    """The premium units of the contract year of the customer's today (None: the tier files
+    every incident as premium and counts nothing)."""
+    if not offers_premium_choice(contract.tier):
+        return None
+    return entitlements.usage_of(
+        contract, Entitlement.PREMIUM_INCIDENT, organization_today(contract.organization)
+    )
+
+
+def filing_initial(contracts: list[Contract]) -> dict:
+    """What a fresh filing form starts with: standard when the only contract it can name
+    has no premium unit left this year (offer what can be filed)."""
+    usage = premium_usage(contracts[0]) if len(contracts) == 1 else None
+    return {"premium": "0"} if usage is not None and usage.left == 0 else {}
+
+
+def filing_hint(user: User, contracts: list[Contract], values) -> FilingHint:
+    """The hint for the form's current values (`contract`, `premium`, `severity`,
+    `received_at`), over the contracts the filing may name."""
+    chosen = str(values.get("contract") or "")
+    contract = next((c for c in contracts if str(c.pk) == chosen), None) or (
+        contracts[0] if len(contracts) == 1 else None
+    )
+    staff = user.is_provider_staff
+    received_at = received_at_from(values.get("received_at")) if staff else None
+    premium = values.get("premium") != "0"  # premium unless standard was chosen
+    return FilingHint(
+        contract=contract,
+        offers_premium=staff or any(offers_premium_choice(c.tier) for c in contracts),
+        premium=premium_usage(contract) if contract else None,
+        promise=_promise(user, contract, values.get("severity") or 3, premium, received_at),
+    )

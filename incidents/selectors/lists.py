@@ -1,0 +1,106 @@
+"""The incident list: filters, sorting and keyset pagination."""
+
+import base64
+import datetime
+import json
+from dataclasses import dataclass
+
+from django.db.models import Prefetch, Q, QuerySet
+
+from incidents.models import DONE_STATUSES, Incident, SlaClock
+from portal.models import User
+
+SORTS = {
+    "newest": ("-received_at", "-id"),
+    "oldest": ("received_at", "id"),
+    "severity": ("severity", "-received_at", "-id"),
+}
+
+
+def encode_cursor(values: list) -> str:
+    raw = json.dumps([v.isoformat() if isinstance(v, datetime.datetime) else v for v in values])
+    return base64.urlsafe_b64encode(raw.encode()).decode()
+
+
+def decode_cursor(cursor: str, sort: str) -> list | None:
+    try:
+        values = json.loads(base64.urlsafe_b64decode(cursor.encode()).decode())
+        fields = SORTS[sort]
+        if len(values) != len(fields):
+            return None
+        return [
+            datetime.datetime.fromisoformat(v) if f.lstrip("-") == "received_at" else int(v)
+            for f, v in zip(fields, values, strict=True)
+        ]
+    except (ValueError, TypeError, KeyError, json.JSONDecodeError):
+        return None
+
+
+def _after(sort: str, values: list) -> Q:
+    """Rows after the cursor in the sort order (a lexicographic keyset condition)."""
+    fields = SORTS[sort]
+    condition = Q()
+    for i, field in enumerate(fields):
+        name = field.lstrip("-")
+        op = "lt" if field.startswith("-") else "gt"
+        step = Q(**{f"{name}__{op}": values[i]})
+        for prev_field, prev_value in zip(fields[:i], values[:i], strict=True):
+            step &= Q(**{prev_field.lstrip("-"): prev_value})
+        condition |= step
+    return condition
+
+
+def filter_incidents(
+    queryset: QuerySet[Incident],
+    *,
+    status: str = "",
+    severity: str = "",
+    kind: str = "",
+    q: str = "",
+    organization: str = "",
+    assignee: User | None = None,
+) -> QuerySet[Incident]:
+    if status == "active":  # the pages' "not resolved": new, open or waiting
+        queryset = queryset.exclude(status__in=DONE_STATUSES)
+    elif status:
+        queryset = queryset.filter(status=status)
+    if severity:
+        queryset = queryset.filter(severity=severity)
+    if kind:
+        queryset = queryset.filter(kind=kind)
+    if organization:
+        queryset = queryset.filter(organization_id=organization)
+    if assignee is not None:
+        queryset = queryset.filter(assignee=assignee)
+    q = q.replace("\x00", "")  # PostgreSQL refuses NUL in text; it can match nothing anyway
+    if q:
+        text = Q(title__icontains=q) | Q(description__icontains=q) | Q(number__icontains=q)
+        queryset = queryset.filter(text)
+    return queryset
+
+
+@dataclass
+class IncidentPage:
+    rows: list[Incident]
+    next_cursor: str | None
+    sort: str
+
+
+def incident_page(
+    queryset: QuerySet[Incident], *, sort: str = "newest", cursor: str = "", size: int = 25
+) -> IncidentPage:
+    sort = sort if sort in SORTS else "newest"
+    queryset = queryset.order_by(*SORTS[sort]).prefetch_related(
+        Prefetch("clocks", queryset=SlaClock.objects.order_by("metric"))
+    )
+    if cursor:
+        values = decode_cursor(cursor, sort)
+        if values is not None:
+            queryset = queryset.filter(_after(sort, values))
+    rows = list(queryset[: size + 1])
+    next_cursor = None
+    if len(rows) > size:
+        rows = rows[:size]
+        last = rows[-1]
+        next_cursor = encode_cursor([getattr(last, f.lstrip("-")) for f in SORTS[sort]])
+    return IncidentPage(rows, next_cursor, sort)
