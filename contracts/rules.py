@@ -39,21 +39,21 @@ def check_contract_dates(
         )
 
 
-def is_active_on(contract: Contract, day: datetime.date) -> bool:
-    return contract.starts_on <= day <= contract.ends_on
-
-
-def not_ended_on(day: datetime.date) -> models.Q:
-    """Contracts in force on `day` or yet to start (not ENDED), as a query condition."""
-    return models.Q(ends_on__gte=day)
-
-
 def contract_status(contract: Contract, day: datetime.date) -> ContractStatus:
     if day < contract.starts_on:
         return ContractStatus.UPCOMING
     if day > contract.ends_on:
         return ContractStatus.ENDED
     return ContractStatus.ACTIVE
+
+
+def is_active_on(contract: Contract, day: datetime.date) -> bool:
+    return contract_status(contract, day) == ContractStatus.ACTIVE
+
+
+def not_ended_on(day: datetime.date) -> models.Q:
+    """Contracts in force on `day` or yet to start (not ENDED), as a query condition."""
+    return models.Q(ends_on__gte=day)
 
 
 def _add_years(day: datetime.date, years: int) -> datetime.date:

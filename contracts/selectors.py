@@ -170,14 +170,6 @@ def response_targets(tier: Tier) -> list[TargetLine]:
     return lines
 
 
-def quota_usage(
-    contracts: list[Contract], days: dict[int, datetime.date]
-) -> dict[int, list[entitlements.Usage]]:
-    """Per contract: each quota of its tier with what the contract year of its day (the
-    customer's today) has used, as the entitlement ledger counts it."""
-    return entitlements.usage(contracts, days)
-
-
 @dataclass(frozen=True)
 class DeadlineLine:
     severity: int
@@ -232,7 +224,7 @@ def contract_summaries(
     date rule is applied to the customer's own calendar day."""
     now = now or timezone.now()
     days = {c.pk: organization_today(c.organization, now) for c in contracts}
-    quotas = quota_usage(contracts, days)
+    quotas = entitlements.usage(contracts, days)  # the ledger's count, one query
     summaries = []
     for c in contracts:
         status = rules.contract_status(c, days[c.pk])

@@ -75,15 +75,18 @@ def for_assignment(assignee: User | None) -> list[User]:
     return [assignee] if assignee is not None else []
 
 
+def _once(addresses: Iterable[str | None]) -> list[str]:
+    """Each address once, in order (none empty)."""
+    return list(dict.fromkeys(a for a in addresses if a))
+
+
 def emails(people: Iterable[User | None], actor: User | None = None) -> list[str]:
     """Each active person's address once, in order, never the person who acted."""
-    found = []
-    for person in people:
-        if person is None or not person.is_active or person == actor:
-            continue
-        if person.email not in found:
-            found.append(person.email)
-    return found
+    return _once(
+        person.email
+        for person in people
+        if person is not None and person.is_active and person != actor
+    )
 
 
 # Columns of an SLA clock row (with its incident and contract) that `SlaAudience` reads.
@@ -138,8 +141,4 @@ class SlaAudience:
         if escalates(kind, row["incident__severity"]):
             found += self.duty
         found += self.admins.get(row["organization_id"], [])
-        unique = []
-        for email in found:
-            if email and email not in unique:
-                unique.append(email)
-        return unique
+        return _once(found)

@@ -34,23 +34,25 @@ def record(
     )
 
 
+def _words(vocabulary, value: str) -> str:
+    """A code as people read it: its label in the vocabulary, else the code in words."""
+    if value in vocabulary.values:
+        return str(vocabulary(value).label)
+    return str(value).replace("_", " ")
+
+
 def status_words(value: str) -> str:
     """A status as people read it ("waiting on customer"), never its code."""
-    if value in Status.values:
-        return str(Status(value).label).lower()
-    return str(value).replace("_", " ")
+    return _words(Status, value).lower()
 
 
 def metric_words(value: str) -> str:
-    if value in Metric.values:
-        return str(Metric(value).label).lower()
-    return str(value).replace("_", " ")
+    return _words(Metric, value).lower()
 
 
 def label(kind: str) -> str:
-    if kind in EventKind.values:
-        return str(EventKind(kind).label)
-    return kind.replace("_", " ").capitalize()
+    text = _words(EventKind, kind)
+    return text[:1].upper() + text[1:]
 
 
 def summary(event: IncidentEvent) -> str:

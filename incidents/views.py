@@ -41,7 +41,7 @@ def incident_list(request):
     query = request.GET.copy()
     query.pop("cursor", None)
     rows = [(incident, selectors.sla_states(incident)) for incident in page.rows]
-    organization = None if user.is_provider_staff else organization_of(user)
+    organization = organization_of(user)  # None for staff
     context = {
         "rows": rows,
         "page": page,

@@ -112,5 +112,7 @@ def filing_hint(user: User, contracts: list[Contract], values) -> FilingHint:
         contract=contract,
         offers_premium=staff or any(offers_premium_choice(c.tier) for c in contracts),
         premium=premium_usage(contract) if contract else None,
-        promise=_promise(user, contract, values.get("severity") or 3, premium, received_at),
+        promise=_promise(
+            user, contract, values.get("severity") or Severity.MEDIUM, premium, received_at
+        ),
     )
