@@ -107,9 +107,17 @@ class ContractAdminForm(admin.ModelAdmin.form):
 @admin.register(Contract)
 class ContractAdmin(admin.ModelAdmin):
     form = ContractAdminForm
-    list_display = ["organization", "tier", "starts_on", "ends_on", "renewal_valid_until", "tam"]
+    list_display = [
+        "organization",
+        "tier",
+        "starts_on",
+        "ends_on",
+        "renewal_valid_until",
+        "tam",
+        "backup_tam",
+    ]
     list_filter = ["tier"]
-    list_select_related = ["organization", "tier", "tam"]
+    list_select_related = ["organization", "tier", "tam", "backup_tam"]
     search_fields = ["organization__name", "reference"]
     autocomplete_fields = ["organization"]
 

@@ -146,6 +146,11 @@ class ContractSerializer(serializers.ModelSerializer):
         required=False,
         allow_null=True,
     )
+    backup_tam = serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.filter(staff_role__in=[StaffRole.TAM, StaffRole.ADMIN]),
+        required=False,
+        allow_null=True,
+    )
     licence_type = serializers.ChoiceField(
         choices=LicenceType.choices, required=False, allow_blank=True
     )

@@ -21,6 +21,7 @@ __all__ = [
     "WorkCalendar",
     "add_working_time",
     "is_open",
+    "next_closing",
     "next_opening",
     "working_time_between",
 ]
@@ -276,6 +277,19 @@ class _Engine:
             + self.worked_before(self.day(db), b)
         )
 
+    def close_after(self, us: int, ordinal: int) -> int | None:
+        """The end of the open stretch holding ``us`` (``us`` itself when closed then), across
+        windows that meet at midnight; None when it stays open past the horizon."""
+        for o in range(ordinal, ordinal + _MAX_CLOSED_DAYS + 1):
+            starts, ends, *_ = self.day(o)
+            k = bisect_right(starts, us) - 1
+            if k < 0 or us >= ends[k]:
+                return us
+            us = ends[k]
+            if us < self.boundary(o + 1):
+                return us
+        return None
+
     def open_at(self, us: int, ordinal: int) -> bool:
         starts, ends, *_ = self.day(ordinal)
         k = bisect_right(starts, us) - 1
@@ -321,6 +335,18 @@ def next_opening(cal: WorkCalendar, at: datetime) -> datetime:
         return at.astimezone(UTC)
     us, ordinal = engine.locate(at)
     return _from_us(engine.next_open(us, ordinal))
+
+
+def next_closing(cal: WorkCalendar, at: datetime) -> datetime | None:
+    """``at`` (in UTC) if the calendar is closed then, else the end of the working stretch it
+    lies in; None for a calendar that is always open."""
+    _aware(at, "at")
+    engine = _engine(cal)
+    if engine.always_open:
+        return None
+    us, ordinal = engine.locate(at)
+    end = engine.close_after(us, ordinal)
+    return None if end is None else _from_us(end)
 
 
 def is_open(cal: WorkCalendar, at: datetime) -> bool:

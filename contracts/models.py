@@ -241,6 +241,15 @@ class Contract(models.Model):
         related_name="tam_contracts",
         limit_choices_to={"staff_role__in": [StaffRole.TAM, StaffRole.ADMIN]},
     )
+    backup_tam = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="backup_tam_contracts",
+        limit_choices_to={"staff_role__in": [StaffRole.TAM, StaffRole.ADMIN]},
+        help_text="Takes the TAM's new incidents while the TAM is away.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -258,13 +267,14 @@ class Contract(models.Model):
         return f"{self.organization} — {self.tier} ({self.starts_on} to {self.ends_on})"
 
     def clean(self) -> None:
-        from contracts.rules import check_contract_dates  # rules import this module
+        from contracts.rules import check_contract_dates, check_tams  # rules import this module
 
         check_contract_dates(
             starts_on=self.starts_on,
             ends_on=self.ends_on,
             renewal_valid_until=self.renewal_valid_until,
         )
+        check_tams(self)
 
 
 class Entitlement(models.TextChoices):

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy
 
 from contracts.models import Contract, LicenceRequirement, LicenceType, Tier
 from portal.errors import ContractRuleError, RuleCode
+from portal.models import StaffRole
 
 # -- dates ----------------------------------------------------------------------------------
 
@@ -127,3 +128,34 @@ def sla_applies(tier: Tier, premium: bool) -> bool:
     """The tier's targets are promised to premium incidents. A standard incident on a quota
     tier is served under the standard support package, whose terms promise no target."""
     return premium or not offers_premium_choice(tier)
+
+
+# -- owners ---------------------------------------------------------------------------------
+
+TAM_ROLES = frozenset({StaffRole.TAM, StaffRole.ADMIN})
+
+
+def check_tams(contract: Contract) -> None:
+    """The TAM and backup TAM are active staff with role tam (or provider admins); a backup
+    needs a TAM to stand in for, and is someone else."""
+    for name in ("tam", "backup_tam"):
+        person = getattr(contract, name)
+        if person is not None and (person.staff_role not in TAM_ROLES or not person.is_active):
+            raise ValidationError(
+                {name: [_("Choose an active provider staff member with role tam.")]}
+            )
+    if contract.backup_tam_id and not contract.tam_id:
+        raise ValidationError({"backup_tam": [_("Choose the TAM before a backup TAM.")]})
+    if contract.backup_tam_id and contract.backup_tam_id == contract.tam_id:
+        raise ValidationError({"backup_tam": [_("The backup TAM must be someone else.")]})
+
+
+# -- the desk's order ---------------------------------------------------------------------
+
+
+def priority(tier: Tier, *, premium: bool) -> int:
+    """How the tier ranks an incident on the desk (lower first), as the tiers promise:
+    dedicated-TAM tiers first, then other premium incidents, then standard ones."""
+    if premium and tier.dedicated_tam:
+        return 0
+    return 1 if premium else 2

@@ -6,7 +6,6 @@ from collections.abc import Iterable
 import holidays as holiday_data
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils.translation import gettext as _
 
 from contracts import rules
 from contracts.models import (
@@ -17,7 +16,7 @@ from contracts.models import (
     SeverityTarget,
     Tier,
 )
-from portal.models import Organization, StaffRole, User, validate_timezone
+from portal.models import Organization, User, validate_timezone
 
 CONTRACT_FIELDS = (
     "organization",
@@ -30,6 +29,7 @@ CONTRACT_FIELDS = (
     "licence_type",
     "purchased_on",
     "tam",
+    "backup_tam",
 )
 
 
@@ -39,10 +39,7 @@ def _check_contract(contract: Contract) -> None:
         ends_on=contract.ends_on,
         renewal_valid_until=contract.renewal_valid_until,
     )
-    if contract.tam_id and contract.tam.staff_role not in (StaffRole.TAM, StaffRole.ADMIN):
-        raise ValidationError(
-            {"tam": [_("The TAM must be a provider staff member with role tam.")]}
-        )
+    rules.check_tams(contract)
     rules.check_licence(contract.tier, contract.licence_type)
 
 
@@ -58,6 +55,7 @@ def contract_create(
     licence_type: str = "",
     purchased_on: datetime.date | None = None,
     tam: User | None = None,
+    backup_tam: User | None = None,
 ) -> Contract:
     contract = Contract(
         organization=organization,
@@ -70,6 +68,7 @@ def contract_create(
         licence_type=licence_type or "",
         purchased_on=purchased_on,
         tam=tam,
+        backup_tam=backup_tam,
     )
     _check_contract(contract)
     contract.save()

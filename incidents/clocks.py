@@ -10,6 +10,7 @@ import datetime
 from contracts.business_time import add_working_time, working_time_between
 from contracts.models import ClockKind, Contract, Metric
 from contracts.sla import plan_clock, work_calendar
+from incidents.deadlines import settle_deadlines
 from incidents.models import EventKind, Incident, IncidentEvent, SlaClock, Status
 from incidents.rules import RESOLUTION_HALTED, clock_met
 from incidents.sweep import notify_breach
@@ -56,6 +57,7 @@ def _breach_now(incident: Incident, clock: SlaClock, now) -> IncidentEvent | Non
         severity=incident.severity,
     )
     notify_breach(clock.pk, event, now)
+    settle_deadlines([incident.pk])
     return event
 
 
@@ -99,6 +101,7 @@ def start_clocks(incident: Incident, now, actor=None) -> list[SlaClock]:
         if clock.due_at <= now:  # a call logged late can be past its deadline already
             _breach_now(incident, clock, now)
         clocks.append(clock)
+    settle_deadlines([incident.pk])
     return clocks
 
 
@@ -113,6 +116,7 @@ def pause_resolution(incident: Incident, now, actor=None) -> None:
             paused_at=now, due_at=None, warn_at=None
         ):
             record(incident, EventKind.CLOCK_PAUSED, now, actor, metric=clock.metric)
+    settle_deadlines([incident.pk])
 
 
 def _run_again(
@@ -145,6 +149,7 @@ def resume_resolution(incident: Incident, now, actor=None) -> None:
             event=EventKind.CLOCK_RESUMED,
             clear="paused_at",
         )
+    settle_deadlines([incident.pk])
 
 
 def stop_clocks(incident: Incident, now, actor=None, metric: str | None = None) -> None:
@@ -162,6 +167,7 @@ def stop_clocks(incident: Incident, now, actor=None, metric: str | None = None) 
                 metric=clock.metric,
                 met=bool(clock_met(clock)),
             )
+    settle_deadlines([incident.pk])
 
 
 def restart_resolution(incident: Incident, now, actor=None) -> None:
@@ -180,6 +186,7 @@ def restart_resolution(incident: Incident, now, actor=None) -> None:
         )
         if clock.due_at <= now:
             _breach_now(incident, clock, now)
+    settle_deadlines([incident.pk])
 
 
 def _halted(incident: Incident, kind: str) -> tuple[int, datetime.datetime | None]:
@@ -213,6 +220,11 @@ def retarget(incident: Incident, now, actor=None, *, responded: bool) -> None:
     """
     if not incident.has_sla:
         return
+    _retarget(incident, now, actor, responded=responded)
+    settle_deadlines([incident.pk])
+
+
+def _retarget(incident: Incident, now, actor, *, responded: bool) -> None:
     existing = {c.metric: c for c in SlaClock.objects.filter(incident=incident)}
     for metric in Metric.values:
         plan = plan_clock(incident.contract, incident.severity, metric, incident.received_at)

@@ -21,6 +21,11 @@ class Status(models.TextChoices):
 
 # Statuses in which an incident is done with: no clock runs, customers may reopen.
 DONE_STATUSES = frozenset({Status.RESOLVED, Status.CLOSED})
+# The same, sorted, for the partial indexes (a migration needs a stable order).
+DONE_CODES = sorted(str(s) for s in DONE_STATUSES)
+# The desk's urgency order, most urgent first: breached longest, then the nearest deadline,
+# then severity, the tier's priority and age (PostgreSQL sorts NULLs last ascending).
+URGENCY_FIELDS = ["sla_breached_at", "sla_due_at", "severity", "priority", "received_at", "id"]
 
 
 class Kind(models.TextChoices):
@@ -65,6 +70,18 @@ class EventKind(models.TextChoices):
     ESCALATED = "escalated", _("Escalated")
     ATTACHMENT_ADDED = "attachment_added", _("File added")
     PREMIUM_REFUNDED = "premium_refunded", _("Premium incident refunded")
+    ROUTED = "routed", _("Routed")
+    OWNER_AWAY = "owner_away", _("Owner away")
+
+
+class RouteReason(models.TextChoices):
+    """Why routing sent a new incident where it did (the `routed` event's `reason`)."""
+
+    TAM = "tam", _("the account's TAM is available")
+    BACKUP_TAM = "backup_tam", _("the TAM is away and the backup TAM is available")
+    TAM_UNAVAILABLE = "tam_unavailable", _("the TAM and backup are away: the duty manager")
+    NO_TAM = "no_tam", _("the contract has no TAM: the shared queue")
+    NOBODY_ON_DUTY = "nobody_on_duty", _("the TAM is away and nobody is on duty")
 
 
 class Incident(models.Model):
@@ -89,10 +106,43 @@ class Incident(models.Model):
     close_reason = models.CharField(max_length=20, choices=CloseReason.choices, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # The desk's urgency order, kept on the row by every clock change (incidents.clocks),
+    # so an index gives the most urgent incidents without sorting them all.
+    sla_due_at = models.DateTimeField(
+        null=True, blank=True, help_text="The nearest deadline of a running clock."
+    )
+    sla_warn_at = models.DateTimeField(
+        null=True, blank=True, help_text="The nearest warning of a running, unbreached clock."
+    )
+    sla_breached_at = models.DateTimeField(
+        null=True, blank=True, help_text="The earliest breach of a running clock."
+    )
+    priority = models.PositiveSmallIntegerField(
+        default=2,
+        help_text="The tier's priority at filing: 0 dedicated TAM, 1 premium, 2 standard.",
+    )
+    owner_away_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the duty manager was told the assignee is away."
+    )
 
     class Meta:
         ordering = ["-received_at", "-id"]
         indexes = [
+            models.Index(
+                fields=URGENCY_FIELDS,
+                name="incident_urgency",
+                condition=~Q(status__in=DONE_CODES),
+            ),
+            models.Index(
+                fields=["assignee", *URGENCY_FIELDS],
+                name="incident_urgency_assignee",
+                condition=~Q(status__in=DONE_CODES),
+            ),
+            models.Index(
+                fields=URGENCY_FIELDS,
+                name="incident_urgency_unassigned",
+                condition=~Q(status__in=DONE_CODES) & Q(assignee__isnull=True),
+            ),
             models.Index(fields=["organization", "-received_at", "-id"], name="incident_org_recv"),
             models.Index(fields=["organization", "status"], name="incident_org_status"),
             models.Index(fields=["-received_at", "-id"], name="incident_recv"),

@@ -2,27 +2,31 @@
 
 The customer side is the organisation's admins and the contact who filed; the
 provider side is the incident's assignee, else the contract's TAM, else the duty
-managers. SLA warnings and breaches go to the assignee and the TAM, severity 1-2
+manager on shift (tam.rota). SLA warnings and breaches go to the assignee and the TAM, severity 1-2
 breaches also to the duty managers (an escalation), and to the customer's admins
-where the tier says so. The duty rota and absences plug in here.
+where the tier says so.
 """
 
+import datetime
 from collections import defaultdict
 from collections.abc import Iterable
-
-from django.db.models import QuerySet
 
 from contracts.models import Severity
 from incidents.models import EventKind, Incident
 from portal.models import MemberRole, StaffRole, User
+from tam.rota import on_duty
 
 # A breach at these severities escalates to the duty managers.
 ESCALATING_SEVERITIES = frozenset({Severity.CRITICAL, Severity.HIGH})
 
 
-def duty_managers() -> QuerySet[User]:
-    """The provider's duty managers who can be told now."""
-    return User.objects.filter(staff_role=StaffRole.DUTY_MANAGER, is_active=True)
+def duty_managers(at: datetime.datetime | None = None) -> list[User]:
+    """Who is told as the duty manager: the one on shift by the rota, else (nobody on
+    shift) every active duty manager, so an escalation never goes unheard."""
+    person = on_duty(at)
+    if person is not None:
+        return [person]
+    return list(User.objects.filter(staff_role=StaffRole.DUTY_MANAGER, is_active=True))
 
 
 def escalates(kind: EventKind, severity: int) -> bool:
@@ -115,7 +119,7 @@ class SlaAudience:
         staff_ids.discard(None)
         active = User.objects.filter(is_active=True)
         self.staff = dict(active.filter(pk__in=staff_ids).values_list("pk", "email"))
-        self.duty = list(duty_managers().values_list("email", flat=True))
+        self.duty = [person.email for person in duty_managers()]
         tell_customers = {
             r["organization_id"]
             for r in rows

@@ -17,7 +17,8 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from incidents.models import EventKind, IncidentEvent, Notification, SlaClock
+from incidents.deadlines import settle_deadlines
+from incidents.models import EventKind, Incident, IncidentEvent, Notification, SlaClock
 from incidents.notifications import enqueue_sending, outbox_rows
 from incidents.recipients import SLA_ROW_FIELDS, SlaAudience
 from portal.models import WorkerHeartbeat
@@ -82,6 +83,8 @@ def _record(rows: list[dict], kind: EventKind, now) -> int:
         )
         for r in rows
     )
+    if kind == EventKind.SLA_BREACH:
+        settle_deadlines({r["incident_id"] for r in rows})
     audience = SlaAudience(rows)
     _escalate(rows, kind, audience, now)
     Notification.objects.bulk_create(
@@ -131,6 +134,19 @@ def notify_breach(clock_id: int, event: IncidentEvent, now) -> None:
     transaction.on_commit(enqueue_sending)
 
 
+def _with_incident_locked(rows: list[dict]) -> list[dict]:
+    """The rows whose incident could be locked too: a breach moves the incident's urgency
+    columns. Never waiting (a web change holds its incident, then waits for the clocks
+    this sweep holds); a clock whose incident is busy is recorded by the next run."""
+    ids = {r["incident_id"] for r in rows}
+    free = set(
+        Incident.objects.filter(pk__in=ids)
+        .select_for_update(skip_locked=True, no_key=True)
+        .values_list("pk", flat=True)
+    )
+    return [r for r in rows if r["incident_id"] in free]
+
+
 def _batch(kind: EventKind, now, batch: int) -> tuple[int, int, bool]:
     """One batch: (recorded, errors, more_to_do)."""
     due = _due(kind, now)
@@ -142,11 +158,13 @@ def _batch(kind: EventKind, now, batch: int) -> tuple[int, int, bool]:
         locked = due.select_for_update(skip_locked=True, of=("self",)).values_list("pk", flat=True)
         ids = list(locked[:batch])
         rows = list(SlaClock.objects.filter(pk__in=ids).values(*SLA_ROW_FIELDS))
+        if kind == EventKind.SLA_BREACH:
+            rows = _with_incident_locked(rows)
         if not rows:
             return 0, 0, False
         try:
             with transaction.atomic():
-                return _record(rows, kind, now), 0, len(rows) == batch
+                return _record(rows, kind, now), 0, len(ids) == batch
         except Exception:
             logger.exception("Recording a batch of %s failed; handling clocks one by one", kind)
         # One by one, so a single bad clock cannot hold back the others.
@@ -168,7 +186,7 @@ def _batch(kind: EventKind, now, batch: int) -> tuple[int, int, bool]:
                     sweep_after=now + RETRY_AFTER,
                     sweep_error=f"{type(exc).__name__}: {exc}"[:2000],
                 )
-        return recorded, errors, len(rows) == batch
+        return recorded, errors, len(ids) == batch
 
 
 def _heartbeat() -> None:

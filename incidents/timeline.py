@@ -12,7 +12,8 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from contracts.models import Metric
-from incidents.models import EventKind, Incident, IncidentEvent, Status
+from incidents.models import EventKind, Incident, IncidentEvent, RouteReason, Status
+from portal.models import User
 
 
 def record(
@@ -69,9 +70,22 @@ def summary(event: IncidentEvent) -> str:
             "to": data.get("to", ""),
             "metric": metric_words(data.get("metric", "")),
         }
+    if event.kind == EventKind.ROUTED:
+        return routed_words(data)
+    if event.kind == EventKind.OWNER_AWAY:
+        return _("%(label)s: the duty manager was told") % {"label": text}
     if data.get("metric"):
         return f"{text}: {metric_words(data['metric'])}"
     return text
+
+
+def routed_words(data: dict) -> str:
+    """A routing decision as staff read it: to whom, and why."""
+    person = User.objects.filter(pk=data.get("to")).first() if data.get("to") else None
+    reason = _words(RouteReason, data.get("reason", ""))
+    if person is None:
+        return _("Left in the shared queue: %(reason)s") % {"reason": reason}
+    return _("Routed to %(person)s: %(reason)s") % {"person": person, "reason": reason}
 
 
 def email_detail(event: IncidentEvent) -> str:

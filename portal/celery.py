@@ -31,5 +31,11 @@ app.conf.beat_schedule = {
         "schedule": OUTBOX_SECONDS,
         "options": {"expires": max(OUTBOX_SECONDS, 10)},
     },
+    # Owners who became unavailable (an absence started, the working day ended).
+    "watch-owners": {
+        "task": "tam.tasks.watch_owners",
+        "schedule": 60.0,
+        "options": {"expires": 60},
+    },
     "portal-heartbeat": {"task": "portal.tasks.heartbeat", "schedule": 60.0},
 }

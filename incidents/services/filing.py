@@ -21,6 +21,7 @@ from incidents.services.thread import attachment_row
 from portal.errors import ContractRuleError, RuleCode
 from portal.models import Organization, User
 from portal.rules import organization_date, organization_zone
+from tam import routing
 
 # The channels a customer's own filing comes through (staff log phone calls and e-mails).
 CUSTOMER_CHANNELS = frozenset({Channel.PORTAL, Channel.API})
@@ -201,6 +202,7 @@ def incident_file(
                 kind=kind,
                 product=product,
                 premium=premium,
+                priority=contract_rules.priority(contract.tier, premium=premium),
                 channel=channel,
                 received_at=received_at,
                 filed_by=actor,
@@ -217,6 +219,7 @@ def incident_file(
                 premium=premium,
                 received_at=received_at.isoformat(),
             )
+            routing.route(incident, now)
             running = clocks.start_clocks(incident, now, actor)
             _acknowledge(incident, running)
             for upload, sample in uploads:

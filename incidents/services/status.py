@@ -103,8 +103,12 @@ def incident_assign(*, incident: Incident, actor: User, assignee: User | None) -
         old = incident.assignee_id
         if old == (assignee.pk if assignee else None):
             return incident
-        Incident.objects.filter(pk=incident.pk).update(assignee=assignee, updated_at=now)
+        # A new owner takes the incident out of the "Owner away" queue.
+        Incident.objects.filter(pk=incident.pk).update(
+            assignee=assignee, owner_away_at=None, updated_at=now
+        )
         incident.assignee = assignee
+        incident.owner_away_at = None
         event = timeline.record(
             incident,
             EventKind.ASSIGNED,

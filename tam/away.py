@@ -1,0 +1,110 @@
+"""Owner away: when the assignee of a severity 1-2 incident with a running calendar-time
+clock becomes unavailable (an absence starts, the working day ends), the duty manager on
+shift is told once and the incident shows in the "Owner away" queue. Nothing is
+reassigned: the duty manager decides.
+
+The claim is the incident's `owner_away_at` (set only where empty), and the notice's
+outbox row is keyed by (clock, event kind, deadline, recipient), so a second notice for
+the same deadline cannot be written even by a second worker. When the assignee is back,
+or someone else takes the incident, it leaves the queue.
+"""
+
+import datetime
+import logging
+
+from django.db import transaction
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
+
+from contracts.models import ClockKind
+from incidents.models import DONE_STATUSES, EventKind, Incident, Notification, SlaClock
+from incidents.notifications import enqueue_sending, outbox_rows
+from incidents.recipients import ESCALATING_SEVERITIES, duty_managers, emails
+from incidents.timeline import record
+from tam.availability import schedules
+
+logger = logging.getLogger(__name__)
+
+
+def _calendar_clock():
+    return SlaClock.objects.filter(
+        organization_id=OuterRef("organization_id"),
+        incident_id=OuterRef("pk"),
+        kind=ClockKind.CALENDAR,
+        stopped_at__isnull=True,
+        paused_at__isnull=True,
+    )
+
+
+def watched():
+    """Open severity 1-2 incidents with an assignee and a running calendar-time clock."""
+    return (
+        Incident.objects.exclude(status__in=DONE_STATUSES)
+        .filter(severity__in=ESCALATING_SEVERITIES, assignee__isnull=False)
+        .filter(Exists(_calendar_clock()))
+    )
+
+
+def _tell(incident: Incident, clock: SlaClock, now: datetime.datetime, away) -> int:
+    event = record(
+        incident,
+        EventKind.OWNER_AWAY,
+        now,
+        None,
+        internal=True,
+        assignee=incident.assignee_id,
+        state=away.state,
+        reason=away.reason or "",
+        back_at=away.next_change.isoformat() if away.next_change else None,
+    )
+    people = duty_managers(now)
+    rows = outbox_rows(event, emails(people), now, clock_id=clock.pk, deadline=clock.due_at)
+    Notification.objects.bulk_create(rows, ignore_conflicts=True)
+    return len(rows)
+
+
+def watch_owners(now: datetime.datetime | None = None) -> int:
+    """Flag and announce incidents whose owner is away; unflag those whose owner is back.
+    Returns how many incidents were newly flagged."""
+    now = now or timezone.now()
+    rows = list(watched().values_list("pk", "assignee_id", "owner_away_at"))
+    flagged_done = list(
+        Incident.objects.filter(owner_away_at__isnull=False)
+        .exclude(pk__in=[pk for pk, _a, _f in rows])
+        .values_list("pk", flat=True)
+    )
+    plans = schedules({assignee for _pk, assignee, _f in rows}, now)
+    away = {pk: plans[pk].at(now) for pk in plans}
+    newly = [pk for pk, assignee, flag in rows if flag is None and not away[assignee].available]
+    back = [pk for pk, assignee, flag in rows if flag is not None and away[assignee].available]
+    if back or flagged_done:
+        Incident.objects.filter(pk__in=back + flagged_done).update(owner_away_at=None)
+    told = 0
+    for pk in newly:
+        with transaction.atomic():
+            incident = (
+                Incident.objects.select_for_update(skip_locked=True, no_key=True)
+                .filter(pk=pk, owner_away_at__isnull=True)
+                .first()
+            )
+            if incident is None:
+                continue  # being changed right now, or already told: the next run looks again
+            clock = (
+                SlaClock.objects.filter(
+                    organization_id=incident.organization_id,
+                    incident=incident,
+                    kind=ClockKind.CALENDAR,
+                    stopped_at__isnull=True,
+                    paused_at__isnull=True,
+                )
+                .order_by("due_at")
+                .first()
+            )
+            if clock is None or incident.assignee_id is None:
+                continue
+            Incident.objects.filter(pk=pk).update(owner_away_at=now)
+            _tell(incident, clock, now, away[incident.assignee_id])
+            told += 1
+    if told:
+        transaction.on_commit(enqueue_sending)
+    return told

@@ -1,0 +1,141 @@
+"""The desk's reads: its queues, their counts and the urgency order.
+
+The order is breached first (longest breached first), then the nearest deadline of any
+running clock, then severity, the tier's priority and age; paused and stopped clocks do
+not count. It reads only columns of the incident row (`incidents.deadlines` keeps them),
+so PostgreSQL walks a partial index of open incidents instead of sorting them all.
+"""
+
+import base64
+import datetime
+import json
+
+from django.db import models
+from django.db.models import Count, F, Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from incidents.models import DONE_STATUSES, URGENCY_FIELDS, Incident, Status
+from portal.models import StaffRole, User
+
+
+class Queue(models.TextChoices):
+    MINE = "mine", _("Mine")
+    UNASSIGNED = "unassigned", _("Unassigned")
+    ACCOUNTS = "accounts", _("My accounts")
+    AT_RISK = "at_risk", _("At risk")
+    BREACHED = "breached", _("Breached")
+    OWNER_AWAY = "owner_away", _("Owner away")
+    WAITING = "waiting", _("Waiting on customer")
+    OPEN = "open", _("All open")
+
+
+# Fields that may be empty sort last ascending (PostgreSQL's default for an index).
+NULLABLE = frozenset({"sla_breached_at", "sla_due_at"})
+URGENCY = [F(name).asc(nulls_last=True) if name in NULLABLE else name for name in URGENCY_FIELDS]
+OPEN = ~Q(status__in=DONE_STATUSES)
+
+
+def queue_condition(queue: str, user: User, now: datetime.datetime) -> Q:
+    """The incidents of a queue, as a query condition (unknown queues are all open)."""
+    breached = Q(sla_breached_at__isnull=False) | Q(sla_due_at__lte=now)
+    conditions = {
+        Queue.MINE: Q(assignee=user),
+        Queue.UNASSIGNED: Q(assignee__isnull=True),
+        Queue.ACCOUNTS: Q(contract__tam=user) | Q(contract__backup_tam=user),
+        Queue.AT_RISK: ~breached & Q(sla_warn_at__lte=now),
+        Queue.BREACHED: breached,
+        Queue.OWNER_AWAY: Q(owner_away_at__isnull=False),
+        Queue.WAITING: Q(status=Status.WAITING_ON_CUSTOMER),
+    }
+    return OPEN & conditions.get(queue, Q())
+
+
+def queues_for(user: User) -> list[Queue]:
+    """The queues a staff member's desk shows: "Owner away" is the duty managers' own."""
+    shown = list(Queue)
+    if user.staff_role not in (StaffRole.DUTY_MANAGER, StaffRole.ADMIN) and not user.is_superuser:
+        shown.remove(Queue.OWNER_AWAY)
+    return shown
+
+
+def queue_counts(user: User, now: datetime.datetime, queues=tuple(Queue)) -> dict[str, int]:
+    """Every queue's count in one query over the open incidents."""
+    counts = Incident.objects.filter(OPEN).aggregate(
+        **{q.value: Count("pk", filter=queue_condition(q, user, now)) for q in queues}
+    )
+    return {q.value: counts[q.value] for q in queues}
+
+
+def urgency_ordered(queryset: QuerySet[Incident]) -> QuerySet[Incident]:
+    return queryset.order_by(*URGENCY)
+
+
+# -- keyset pages in urgency order -----------------------------------------------------------
+
+
+def urgency_key(incident: Incident) -> list:
+    return [getattr(incident, name) for name in URGENCY_FIELDS]
+
+
+def encode_cursor(incident: Incident) -> str:
+    values = [
+        v.isoformat() if isinstance(v, datetime.datetime) else v for v in urgency_key(incident)
+    ]
+    return base64.urlsafe_b64encode(json.dumps(values).encode()).decode()
+
+
+def decode_cursor(cursor: str) -> list | None:
+    """The cursor's key, or None for anything that is not one of ours."""
+    try:
+        values = json.loads(base64.urlsafe_b64decode(cursor.encode()).decode())
+        if not isinstance(values, list) or len(values) != len(URGENCY_FIELDS):
+            return None
+        key = []
+        for name, value in zip(URGENCY_FIELDS, values, strict=True):
+            if value is None and name in NULLABLE:
+                key.append(None)
+            elif name in NULLABLE or name == "received_at":
+                key.append(datetime.datetime.fromisoformat(value))
+            else:
+                key.append(int(value))
+        return key
+    except (ValueError, TypeError, AttributeError, json.JSONDecodeError):
+        return None
+
+
+def _after_field(name: str, value) -> Q:
+    """Rows strictly after `value` in `name`'s ascending, NULLs-last order."""
+    if value is None:
+        return Q(pk__in=[])  # nothing sorts after an empty value
+    if name in NULLABLE:
+        return Q(**{f"{name}__gt": value}) | Q(**{f"{name}__isnull": True})
+    return Q(**{f"{name}__gt": value})
+
+
+def _equal_field(name: str, value) -> Q:
+    return Q(**{f"{name}__isnull": True}) if value is None else Q(**{name: value})
+
+
+def after(key: list) -> Q:
+    """Rows after `key` in the urgency order (a lexicographic keyset condition)."""
+    condition = Q(pk__in=[])
+    prefix = Q()
+    for name, value in zip(URGENCY_FIELDS, key, strict=True):
+        condition |= prefix & _after_field(name, value)
+        prefix &= _equal_field(name, value)
+    return condition
+
+
+def urgency_page(
+    queryset: QuerySet[Incident], *, cursor: str = "", size: int = 50
+) -> tuple[list[Incident], str | None]:
+    """One page in urgency order and the cursor of the next (None on the last)."""
+    queryset = urgency_ordered(queryset)
+    key = decode_cursor(cursor) if cursor else None
+    if key is not None:
+        queryset = queryset.filter(after(key))
+    rows = list(queryset[: size + 1])
+    if len(rows) > size:
+        rows = rows[:size]
+        return rows, encode_cursor(rows[-1])
+    return rows, None
