@@ -24,6 +24,12 @@ def require_provider_staff(user: User) -> None:
         raise PermissionDenied("Only the provider's staff may do this.")
 
 
+def staff_only(user: User) -> None:
+    """The staff's own pages (the desk, the rota): anyone else finds nothing there (404)."""
+    if not (user.is_authenticated and user.is_active and user.is_provider_staff):
+        raise Http404("No such page.")
+
+
 def require_provider_admin(user: User) -> None:
     if not (user.is_authenticated and user.is_active and user.is_provider_admin):
         raise PermissionDenied("Only a provider admin may do this.")

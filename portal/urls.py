@@ -4,6 +4,7 @@ from django.urls import include, path
 from contracts import views as contract_views
 from incidents import ops_views
 from portal import views
+from tam import pages as tam_pages
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -23,6 +24,12 @@ urlpatterns = [
         views.contact_remove,
         name="contact_remove",
     ),
+    path(
+        "organizations/<int:organization_id>/contracts/<int:contract_id>/owners/",
+        tam_pages.contract_owners,
+        name="contract_owners",
+    ),
+    path("desk/", include("tam.urls")),
     path("contracts/", contract_views.contract_list, name="contract_list"),
     path("contracts/<int:contract_id>/", contract_views.contract_detail, name="contract_detail"),
     path("incidents/", include("incidents.urls")),

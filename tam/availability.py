@@ -124,3 +124,13 @@ def availability(staff_ids: Iterable[int], at: datetime.datetime) -> dict[int, A
 
 def is_available(staff_id: int, at: datetime.datetime) -> bool:
     return schedules([staff_id], at)[staff_id].available_at(at)
+
+
+def zone_of(user) -> zoneinfo.ZoneInfo:
+    """A staff member's own zone: their working hours' time zone, else UTC."""
+    name = (
+        WorkingHours.objects.filter(staff_id=user.pk)
+        .values_list("calendar__timezone", flat=True)
+        .first()
+    )
+    return zoneinfo.ZoneInfo(name) if name else UTC
