@@ -2,6 +2,7 @@
 filing, replies from both sides, waiting and resuming, resolving and reopening, severity
 changes, and time passing with the sweep running."""
 
+import contextlib
 import datetime
 import random
 
@@ -79,18 +80,16 @@ class RandomDesk:
             if action == "file":
                 tenant = rng.choice(self.accounts)
                 extra = {"premium": rng.choice([True, False])} if tenant is self.accounts[1] else {}
-                try:
+                # A used-up quota refuses the filing, which writes nothing.
+                with contextlib.suppress(*REFUSED):
                     IncidentFactory(actor=tenant.member, severity=rng.randint(1, 4), **extra)
-                except REFUSED:
-                    pass  # the quota is used up: refused filings write nothing
                 return
             incident = self._pick()
             if incident is None:
                 return
-            try:
+            # A move the rules refuse changes nothing: also worth checking.
+            with contextlib.suppress(*REFUSED):
                 self._change(action, incident)
-            except REFUSED:
-                pass  # a move the rules refuse changes nothing: also worth checking
 
     def _change(self, action: str, incident: Incident) -> None:
         rng = self.rng
