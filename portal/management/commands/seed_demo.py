@@ -14,6 +14,7 @@ from contracts.services import contract_create
 from incidents.models import Incident, Kind
 from incidents.services import incident_file, incident_reply
 from portal.models import MemberRole, Membership, Organization, StaffRole, User
+from tam.models import DutyShift, WorkingHours
 
 DEMO_PASSWORD = "demo-portal"
 
@@ -27,6 +28,7 @@ STAFF = [
     ("admin@provider.example", "Ada Admin", StaffRole.ADMIN),
     ("engineer@provider.example", "Eli Engineer", StaffRole.ENGINEER),
     ("tam@provider.example", "Tara TAM", StaffRole.TAM),
+    ("backup@provider.example", "Bruno Backup", StaffRole.TAM),
     ("duty@provider.example", "Dan Duty", StaffRole.DUTY_MANAGER),
 ]
 
@@ -99,6 +101,7 @@ class Command(BaseCommand):
                     licence_type=licence,
                     purchased_on=today - datetime.timedelta(days=100),
                     tam=users["tam@provider.example"] if tier.dedicated_tam else None,
+                    backup_tam=users["backup@provider.example"] if tier.dedicated_tam else None,
                 )
             for email, name, role in contacts:
                 user = self._user(email, name)
@@ -107,6 +110,7 @@ class Command(BaseCommand):
                 )
         for name, vendor in PRODUCTS:
             Product.objects.get_or_create(name=name, defaults={"vendor": vendor})
+        self._desk(users)
         self._incidents(users)
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         for email, _, role in STAFF:
@@ -114,6 +118,25 @@ class Command(BaseCommand):
         for org_name, _, tier_code, _, _, contacts in CUSTOMERS:
             for email, _, role in contacts:
                 self.stdout.write(f"  {email:<28} {role} of {org_name} ({tier_code})")
+
+    def _desk(self, users) -> None:
+        """Working hours for the TAMs, and a duty manager on shift around the clock for the
+        next two weeks, but for one night left open (so the rota shows a gap)."""
+        hours = BusinessCalendar.objects.get(name="Office hours (Madrid)")
+        for email in ("tam@provider.example", "backup@provider.example"):
+            WorkingHours.objects.get_or_create(staff=users[email], defaults={"calendar": hours})
+        if DutyShift.objects.exists():
+            return
+        duty = users["duty@provider.example"]
+        start = timezone.now().replace(minute=0, second=0, microsecond=0)
+        for day in range(14):
+            if day == 9:
+                continue
+            DutyShift.objects.create(
+                staff=duty,
+                starts_at=start + datetime.timedelta(days=day),
+                ends_at=start + datetime.timedelta(days=day + 1),
+            )
 
     def _incidents(self, users) -> None:
         if Incident.objects.exists():
