@@ -62,11 +62,13 @@ SELECT g, g, %(tier)s, %(calendar)s, '', current_date - 30, current_date + 300, 
 FROM generate_series(1, %(orgs)s) g;
 INSERT INTO incidents_incident (id, organization_id, contract_id, number, title, description,
     severity, kind, status, premium, channel, received_at, filed_by_id, assignee_id,
-    close_reason, created_at, updated_at)
+    close_reason, created_at, updated_at, priority, sla_due_at, sla_warn_at)
 SELECT g, 1 + (g %% %(orgs)s), 1 + (g %% %(orgs)s), (1 + (g %% %(orgs)s)) || '-' || g,
        'Incident ' || g, 'Generated', 1 + (g %% 4), 'problem', 'open', true, 'portal',
        now() - interval '1 hour', 1 + (g %% %(orgs)s),
-       CASE WHEN g %% 2 = 0 THEN 1051 + (g %% 100) END, '', now(), now()
+       CASE WHEN g %% 2 = 0 THEN 1051 + (g %% 100) END, '', now(), now(), 0,
+       now() + interval '1 day' + (g %% 43200) * interval '1 minute',
+       now() + interval '12 hours' + (g %% 1000) * interval '1 second'
 FROM generate_series(1, %(incidents)s) g;
 INSERT INTO incidents_slaclock (organization_id, incident_id, metric, kind, target_minutes,
     started_at, paused_seconds, due_at, warn_at, sweep_error)
@@ -186,6 +188,10 @@ def main() -> int:
                 "UPDATE incidents_slaclock SET breached_at = NULL, warned_at = NULL "
                 "WHERE breached_at IS NOT NULL OR warned_at IS NOT NULL"
             )
+            cur.execute(
+                "UPDATE incidents_incident SET sla_breached_at = NULL "
+                "WHERE sla_breached_at IS NOT NULL"
+            )
 
     sweep_times, raw_times = [], []
     for _ in range(args.rounds):
@@ -221,6 +227,12 @@ def main() -> int:
             raw.execute(
                 "UPDATE incidents_slaclock SET breached_at = %s, sweep_after = NULL, "
                 "sweep_error = '' WHERE id = ANY(%s)",
+                [now, clock_ids],
+            )
+            # The desk's urgency columns of the incidents breached.
+            raw.execute(
+                "UPDATE incidents_incident SET sla_breached_at = %s WHERE id IN "
+                "(SELECT incident_id FROM incidents_slaclock WHERE id = ANY(%s))",
                 [now, clock_ids],
             )
             event_ids = execute_values(
