@@ -104,4 +104,27 @@ def email_detail(event: IncidentEvent) -> str:
         if event.kind == EventKind.SLA_BREACH:
             return _("The %(metric)s was due at %(when)s UTC.") % values
         return _("The %(metric)s is due at %(when)s UTC.") % values
+    if event.kind == EventKind.OWNER_AWAY:
+        return owner_away_words(event)
     return ""
+
+
+def owner_away_words(event: IncidentEvent) -> str:
+    """Why the duty manager hears of an incident whose owner is away (UTC: they may be
+    anywhere); nothing was reassigned, so the decision is theirs."""
+    data = event.data or {}
+    person = User.objects.filter(pk=data.get("assignee")).first()
+    back = parse_datetime(data.get("back_at") or "")
+    values = {
+        "person": person or _("The assignee"),
+        "when": date_format(back.astimezone(datetime.UTC), "D j M Y, H:i") if back else "",
+    }
+    if back:
+        text = _("%(person)s is away until %(when)s UTC") % values
+    else:
+        text = _("%(person)s is away") % values
+    return (
+        text
+        + ", "
+        + _("while a severity 1-2 clock runs. Nothing was reassigned: take it over or reassign it.")
+    )

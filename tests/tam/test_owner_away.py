@@ -5,8 +5,10 @@ becomes unavailable is announced to the duty manager on shift once, and shows in
 import datetime
 
 import time_machine
+from django.core import mail
 
 from incidents.models import EventKind, Incident, IncidentEvent, Notification
+from incidents.outbox import outbox_send
 from incidents.services import incident_assign
 from tam.away import watch_owners
 from tam.desk import Queue, queue_condition
@@ -92,3 +94,18 @@ def test_the_incident_leaves_the_queue_when_the_owner_is_back_or_someone_takes_i
     assert owner_away_queue(desk, FILED + 3 * MIN) == {first.pk}
     watch_owners(FILED + 6 * MIN)  # the TAM is back
     assert owner_away_queue(desk, FILED + 6 * MIN) == set()
+
+
+def test_the_notice_says_who_is_away_until_when_and_that_nothing_was_reassigned(desk):
+    on_shift(desk.duty, madrid(2026, 6, 3, 0, 0), madrid(2026, 6, 4, 0, 0))
+    incident = file(desk)
+    away(desk.tam, FILED + MIN, madrid(2026, 6, 5, 0, 0))
+    watch_owners(FILED + 2 * MIN)
+    with time_machine.travel(FILED + 3 * MIN, tick=False):
+        outbox_send()
+    told = [m for m in mail.outbox if desk.duty.email in m.to]
+    assert len(told) == 1
+    assert f"[{incident.number}] Owner away" in told[0].subject
+    # Back on Friday at 09:00 Madrid, which is 07:00 UTC.
+    assert f"{desk.tam} is away until Fri 5 Jun 2026, 07:00 UTC" in told[0].body
+    assert "Nothing was reassigned" in told[0].body
