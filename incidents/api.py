@@ -1,5 +1,7 @@
 """REST API for incidents (API.md, Incidents)."""
 
+from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import (
     mixins,
@@ -11,7 +13,9 @@ from rest_framework import (
     viewsets,
 )
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError as DRFValidationError
 from rest_framework.response import Response
+from rest_framework.utils.urls import replace_query_param
 
 from contracts.models import ClockKind, Contract, Metric, Product
 from incidents import files, selectors, services
@@ -28,6 +32,9 @@ from incidents.services.status import UNCHANGED
 from portal.api import RefusalSerializer
 from portal.models import Organization, User
 from portal.selectors import staff_members
+from tam.desk import Queue, queue_condition, urgency_page
+
+URGENCY_SORT = "urgency"
 
 
 class FileRenderer(renderers.BaseRenderer):
@@ -95,8 +102,15 @@ class IncidentSerializer(serializers.ModelSerializer):
             "resolved_at",
             "closed_at",
             "close_reason",
+            "sla_due_at",
+            "sla_breached_at",
             "sla",
         ]
+        read_only_fields = ["sla_due_at", "sla_breached_at"]
+        extra_kwargs = {
+            "sla_due_at": {"help_text": "The nearest deadline of a running clock (urgency)."},
+            "sla_breached_at": {"help_text": "The earliest breach of a running clock."},
+        }
 
     @extend_schema_field(SlaSerializer)
     def get_sla(self, incident: Incident) -> dict:
@@ -224,10 +238,47 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
             OpenApiParameter("severity", int),
             OpenApiParameter("kind", str),
             OpenApiParameter("q", str, description="text in title, description or number"),
-        ]
+            OpenApiParameter(
+                "sort",
+                str,
+                enum=[URGENCY_SORT],
+                description="urgency: breached longest first, then the nearest deadline, "
+                "severity, the tier's priority and age (keyset pages: `next` only)",
+            ),
+            OpenApiParameter(
+                "queue", str, enum=Queue.values, description="the desk's queues (staff only)"
+            ),
+        ],
+        responses={200: IncidentSerializer(many=True), 400: None},
     )
     def list(self, request, *args, **kwargs):
-        return super().list(request, *args, **kwargs)
+        params = request.query_params
+        sort, queue = params.get("sort", ""), params.get("queue", "")
+        if sort not in ("", URGENCY_SORT):
+            raise DRFValidationError({"sort": [_("Sort by urgency, or leave sort out.")]})
+        if queue and queue not in Queue.values:
+            raise DRFValidationError(
+                {"queue": [_("Unknown queue: use one of %(q)s.") % {"q": ", ".join(Queue.values)}]}
+            )
+        if queue and not request.user.is_provider_staff:
+            raise DRFValidationError({"queue": [_("Queues are for the provider's staff.")]})
+        queryset = self.filter_queryset(self.get_queryset())
+        if queue:
+            queryset = queryset.filter(queue_condition(queue, request.user, timezone.now()))
+        if sort != URGENCY_SORT:
+            page = self.paginate_queryset(queryset)
+            return self.get_paginated_response(self.get_serializer(page, many=True).data)
+        size = self.paginator.get_page_size(request) or self.paginator.page_size
+        rows, cursor = urgency_page(queryset, cursor=params.get("cursor", ""), size=size)
+        return Response(
+            {
+                "next": replace_query_param(request.build_absolute_uri(), "cursor", cursor)
+                if cursor
+                else None,
+                "previous": None,
+                "results": self.get_serializer(rows, many=True).data,
+            }
+        )
 
     @extend_schema(
         request=IncidentCreateSerializer,

@@ -4,19 +4,23 @@ from rest_framework.routers import DefaultRouter
 
 from contracts.api import CalendarViewSet, ContractViewSet, TierViewSet
 from incidents.api import IncidentViewSet
-from portal.api_views import MemberViewSet, OrganizationViewSet, StaffViewSet, TokenView
+from portal.api_views import MemberViewSet, OrganizationViewSet, TokenView
+from tam.api import AbsenceViewSet, DeskStaffViewSet, ShiftViewSet, TakeNextView
 
 router = DefaultRouter()
 router.register("calendars", CalendarViewSet, basename="calendar")
 router.register("tiers", TierViewSet, basename="tier")
 router.register("organizations", OrganizationViewSet, basename="organization")
 router.register(r"organizations/(?P<organization_pk>\d+)/members", MemberViewSet, basename="member")
-router.register("staff", StaffViewSet, basename="staff")
+router.register("staff", DeskStaffViewSet, basename="staff")
+router.register("absences", AbsenceViewSet, basename="absence")
+router.register("rota", ShiftViewSet, basename="shift")
 router.register("contracts", ContractViewSet, basename="contract")
 router.register("incidents", IncidentViewSet, basename="incident")
 
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="api_token"),
+    path("desk/take-next/", TakeNextView.as_view(), name="api_take_next"),
     path("schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api_schema"), name="api_docs"),
     path("", include(router.urls)),
