@@ -35,6 +35,8 @@ from portal.selectors import staff_members
 from tam.desk import Queue, queue_condition, urgency_page
 
 URGENCY_SORT = "urgency"
+# The reasons a close may give (the schema's ReasonEnum).
+CLOSE_REASONS = [CloseReason.DUPLICATE.value, CloseReason.FILED_IN_ERROR.value]
 
 
 class FileRenderer(renderers.BaseRenderer):
@@ -155,7 +157,7 @@ class IncidentUpdateSerializer(serializers.Serializer):
     severity = serializers.IntegerField(min_value=1, max_value=4, required=False)
     status = serializers.ChoiceField(choices=Status.choices, required=False)
     reason = serializers.ChoiceField(
-        choices=[CloseReason.DUPLICATE.value, CloseReason.FILED_IN_ERROR.value],
+        choices=CLOSE_REASONS,
         required=False,
         allow_blank=True,
     )

@@ -219,6 +219,10 @@ SPECTACULAR_SETTINGS = {
         "EventKindEnum": "incidents.models.EventKind",
         "ClockEnum": "contracts.models.ClockKind",
         "RuleCodeEnum": "portal.errors.RuleCode",
+        # Names clients generated code from stay when another field shares the word.
+        "ReasonEnum": "incidents.api.CLOSE_REASONS",
+        "StaffRoleEnum": "portal.models.StaffRole",
+        "AbsenceReasonEnum": "tam.models.AbsenceReason",
     },
 }
 

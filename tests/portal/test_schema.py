@@ -6,6 +6,8 @@ from drf_spectacular.generators import SchemaGenerator
 from contracts.models import ClockKind
 from incidents.models import EventKind
 from portal.errors import RuleCode
+from tam.desk import Queue
+from tam.models import AbsenceReason
 
 
 @pytest.fixture(scope="module")
@@ -55,3 +57,26 @@ def test_enum_names_clients_generated_code_from_stay(schema):
     names = set(schema["components"]["schemas"])
     assert {"KindEnum", "ClockEnum", "CloseReasonEnum", "ReasonEnum", "StatusEnum"} <= names
     assert {"MetricEnum", "SeverityEnum", "ChannelEnum", "StaffRoleEnum"} <= names
+
+
+def test_the_desk_api_documents_its_answers(schema):
+    take = schema["paths"]["/api/v1/desk/take-next/"]["post"]["responses"]
+    assert {"200", "204"} <= set(take)
+    now = schema["paths"]["/api/v1/rota/now/"]["get"]["responses"]["200"]
+    body = component(schema, now["content"]["application/json"]["schema"]["$ref"])
+    manager = body["properties"]["duty_manager"]
+    assert manager.get("nullable") or any(
+        p.get("nullable") for p in manager.get("allOf", manager.get("oneOf", [{}]))
+    )
+    incident = component(schema, "#/components/schemas/Incident")["properties"]
+    for name in ("sla_due_at", "sla_breached_at"):
+        assert incident[name]["format"] == "date-time"
+        assert incident[name]["readOnly"] and incident[name]["nullable"]
+    params = {p["name"]: p for p in schema["paths"]["/api/v1/incidents/"]["get"]["parameters"]}
+    assert sorted(params["queue"]["schema"]["enum"]) == sorted(Queue.values)
+    assert params["sort"]["schema"]["enum"] == ["urgency"]
+    absence = component(schema, "#/components/schemas/Absence")["properties"]
+    assert enum_of(schema, absence["reason"]) == list(AbsenceReason.values)
+    staff = component(schema, "#/components/schemas/DeskStaff")["properties"]
+    assert staff["available_now"]["readOnly"]
+    assert "AbsenceReasonEnum" in schema["components"]["schemas"]
