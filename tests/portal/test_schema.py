@@ -71,7 +71,8 @@ def test_the_desk_api_documents_its_answers(schema):
     incident = component(schema, "#/components/schemas/Incident")["properties"]
     for name in ("sla_due_at", "sla_breached_at"):
         assert incident[name]["format"] == "date-time"
-        assert incident[name]["readOnly"] and incident[name]["nullable"]
+        assert incident[name]["readOnly"]
+        assert incident[name]["nullable"]
     params = {p["name"]: p for p in schema["paths"]["/api/v1/incidents/"]["get"]["parameters"]}
     assert sorted(params["queue"]["schema"]["enum"]) == sorted(Queue.values)
     assert params["sort"]["schema"]["enum"] == ["urgency"]
