@@ -82,7 +82,7 @@ def contract_for_user(user: User, pk) -> Contract:
 def contracts_of_organization(organization: Organization) -> QuerySet[Contract]:
     return (
         Contract.objects.filter(organization=organization)
-        .select_related("tier", "calendar", "tam")
+        .select_related("tier", "calendar", "tam", "backup_tam")
         .prefetch_related(
             Prefetch("tier__targets", queryset=SeverityTarget.objects.order_by("severity")),
             "calendar__hours",

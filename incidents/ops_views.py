@@ -14,6 +14,9 @@ from incidents.models import OutboxStatus
 from incidents.outbox import outbox_retry_failed
 from incidents.selectors import UNSENT, outbox_messages, sla_health
 from portal.access import require_provider_admin
+from tam.availability import zone_of
+from tam.rota import GAP_HORIZON, gaps
+from tam.selectors import unrouted_count
 
 PAGE_SIZE = 50
 
@@ -22,7 +25,16 @@ PAGE_SIZE = 50
 def health(request):
     require_provider_admin(request.user)
     now = timezone.now()
-    return render(request, "incidents/health.html", {"health": sla_health(now), "now": now})
+    context = {
+        "health": sla_health(now),
+        "now": now,
+        # Routing's side of health: where the rota has nobody, and what that left unassigned.
+        "gaps": gaps(now),
+        "gap_days": GAP_HORIZON.days,
+        "unrouted": unrouted_count(),
+        "zone": zone_of(request.user),
+    }
+    return render(request, "incidents/health.html", context)
 
 
 @login_required

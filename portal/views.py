@@ -20,6 +20,8 @@ from portal.forms import ContactForm
 from portal.models import Membership
 from portal.selectors import members_of, organizations_with_counts
 from portal.services import member_add, member_remove
+from tam.forms import contract_owner_forms
+from tam.selectors import tam_candidates
 
 PAGE_SIZE = 50
 
@@ -54,13 +56,27 @@ def _contacts_context(request, organization, form=None, error=None):
     }
 
 
+def organization_page(
+    request, organization, *, owners_form=None, contacts: dict | None = None, status: int = 200
+):
+    """The organisation's page; a form sent back with its errors is shown in place:
+    `owners_form` a contract's owners (tam.pages.contract_owners), `contacts` the contact
+    form and refusal (contact_add)."""
+    contracts = list(contracts_of_organization(organization))
+    context = _contacts_context(request, organization, **(contacts or {}))
+    context["contracts"] = contract_summaries(contracts)
+    # Staff see who owns each contract; provider admins change it there.
+    context["show_owners"] = request.user.is_provider_staff
+    if request.user.is_provider_admin:
+        context["owner_forms"] = contract_owner_forms(
+            contracts, list(tam_candidates()), bound=owners_form
+        )
+    return render(request, "portal/organization_detail.html", context, status=status)
+
+
 @login_required
 def organization_detail(request, organization_id: int):
-    organization = organization_for_user(request.user, organization_id)
-    contracts = list(contracts_of_organization(organization))
-    context = _contacts_context(request, organization)
-    context["contracts"] = contract_summaries(contracts)
-    return render(request, "portal/organization_detail.html", context)
+    return organization_page(request, organization_for_user(request.user, organization_id))
 
 
 @login_required
@@ -89,13 +105,13 @@ def contact_add(request, organization_id: int):
             status = 400
     else:
         status = 400
-    context = _contacts_context(request, organization, form=form, error=error)
     if not request.htmx:
         if status == 200:
             return redirect("organization_detail", organization_id=organization.pk)
-        context["contracts"] = contract_summaries(list(contracts_of_organization(organization)))
-        return render(request, "portal/organization_detail.html", context, status=status)
+        contacts = {"form": form, "error": error}
+        return organization_page(request, organization, contacts=contacts, status=status)
     # htmx swaps the contacts card in place; errors are shown inside it.
+    context = _contacts_context(request, organization, form=form, error=error)
     return render(request, "portal/_contacts.html", context, status=200)
 
 

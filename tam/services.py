@@ -87,6 +87,13 @@ def absence_save(
     return absence
 
 
+def absence_delete(*, actor: User, absence: Absence) -> None:
+    """Withdraw an absence: provider admins anyone's, staff their own."""
+    if not (actor.is_provider_admin or actor.pk == absence.staff_id):
+        raise PermissionDenied(_("Only a provider admin withdraws someone else's absence."))
+    absence.delete()
+
+
 def shift_save(
     *,
     actor: User,
@@ -108,6 +115,13 @@ def shift_save(
     shift.staff, shift.starts_at, shift.ends_at = staff, starts_at, ends_at
     shift.save()
     return shift
+
+
+def shift_delete(*, actor: User, shift: DutyShift) -> None:
+    """Take a shift off the rota (provider admins)."""
+    if not actor.is_provider_admin:
+        raise PermissionDenied(_("Only a provider admin edits the rota."))
+    shift.delete()
 
 
 def working_hours_set(*, staff: User, calendar: BusinessCalendar | None) -> None:

@@ -2,6 +2,7 @@
 tenants for every kind of path argument. The walks are in test_isolation.py (customers)
 and test_roles.py (anonymous callers and the provider's roles)."""
 
+import datetime
 import itertools
 import secrets
 from dataclasses import dataclass
@@ -9,9 +10,11 @@ from dataclasses import dataclass
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 from django.utils.text import slugify
 
-from portal.models import MemberRole
+from portal.models import MemberRole, StaffRole
+from tam.models import Absence, AbsenceReason, DutyShift
 from tests.factories import IncidentFactory, StaffFactory, TierFactory
 
 # Path arguments that carry no tenant object (allauth's one-time keys, DRF's format suffix).
@@ -113,6 +116,7 @@ def world(ours, theirs):
     our_incident, our_file = file_incident_with_attachment(ours, our_secret)
     their_incident, their_file = file_incident_with_attachment(theirs, their_secret)
     assert our_secret.mark != their_secret.mark
+    people = desk_people()
     return {
         "secrets": {"ours": our_secret, "theirs": their_secret},
         "theirs": {
@@ -124,6 +128,7 @@ def world(ours, theirs):
             "staff": staff_user.pk,
             "incident": their_incident.pk,
             "attachment": their_file.pk,
+            **people,
         },
         "ours": {
             "organization": ours.organization.pk,
@@ -134,8 +139,28 @@ def world(ours, theirs):
             "staff": staff_user.pk,
             "incident": our_incident.pk,
             "attachment": our_file.pk,
+            **people,
         },
     }
+
+
+# -- the TAM desk's people pages: provider-side objects, the same for "ours" and "theirs" ----
+
+# Staff-only pages with an object in the path: reachable by a provider admin, not a customer.
+STAFF_ONLY_ROUTES = {"portfolio", "absence_delete", "shift_delete"}
+
+
+def desk_people() -> dict[str, int]:
+    """An absence and a duty shift of a duty manager (nobody's tenant holds them)."""
+    now = timezone.now()
+    manager = StaffFactory(staff_role=StaffRole.DUTY_MANAGER)
+    span = {"starts_at": now, "ends_at": now + datetime.timedelta(days=1)}
+    absence = Absence.objects.create(staff=manager, reason=AbsenceReason.LEAVE, **span)
+    shift = DutyShift.objects.create(staff=manager, **span)
+    return {"absence": absence.pk, "shift": shift.pk}
+
+
+# -- end of the people pages' objects -------------------------------------------------------
 
 
 def file_incident_with_attachment(tenant, secret: Secret):
@@ -166,6 +191,9 @@ KIND_BY_KWARG = {
     "membership_id": "membership",
     "incident_id": "incident",
     "attachment_id": "attachment",
+    # The TAM desk's people pages.
+    "absence_id": "absence",
+    "shift_id": "shift",
 }
 
 

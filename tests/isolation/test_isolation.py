@@ -12,6 +12,7 @@ from tests.factories import CalendarFactory
 from tests.isolation.conftest import (
     METHODS,
     ROUTES,
+    STAFF_ONLY_ROUTES,
     assert_none_of,
     content_of,
     customer,
@@ -51,7 +52,7 @@ def test_foreign_objects_are_404_for_every_method(
 def test_own_objects_are_reachable(client, world, ours, provider_admin, route_name, kwargs, path):
     """The other side of the walk: the mapping is right, so the 404s above mean something."""
     user = ours.admin
-    if route_name.startswith("staff"):
+    if route_name.startswith("staff") or route_name in STAFF_ONLY_ROUTES:
         user = provider_admin
     client.force_login(user)
     url = own_url(route_name, kwargs, world)
