@@ -99,12 +99,9 @@ class DeskStaffViewSet(mixins.UpdateModelMixin, StaffViewSet):
 
     @extend_schema(request=StaffUpdateSerializer, responses={200: DeskStaffSerializer})
     def update(self, request, *args, **kwargs):
+        person = self.get_object()  # first: anyone who may not see staff finds nobody (404)
         if not request.user.is_provider_admin:
-            return Response(
-                {"detail": _("Only a provider admin changes a staff member.")},
-                status=status.HTTP_403_FORBIDDEN,
-            )
-        person = self.get_object()
+            raise PermissionDenied(_("Only a provider admin changes a staff member."))
         data = StaffUpdateSerializer(data=request.data, partial=kwargs.get("partial", False))
         data.is_valid(raise_exception=True)
         values = data.validated_data

@@ -147,7 +147,12 @@ def world(ours, theirs):
 # -- the TAM desk's people pages: provider-side objects, the same for "ours" and "theirs" ----
 
 # Staff-only pages with an object in the path: reachable by a provider admin, not a customer.
-STAFF_ONLY_ROUTES = {"portfolio", "absence_delete", "shift_delete"}
+STAFF_ONLY_ROUTES = {
+    "portfolio",
+    "absence_delete",
+    "shift_delete",
+    *(f"{basename}-{kind}" for basename in ("absence", "shift") for kind in ("list", "detail")),
+}
 
 
 def desk_people() -> dict[str, int]:
@@ -183,6 +188,9 @@ PK_BY_ROUTE = {
     "member": "membership",
     "staff": "staff",
     "incident": "incident",
+    # The TAM desk's API: absences and the duty rota.
+    "absence": "absence",
+    "shift": "shift",
 }
 KIND_BY_KWARG = {
     "organization_id": "organization",
