@@ -270,6 +270,7 @@ def main() -> int:
             return cur.fetchall()
 
     raw_ids = [row[0] for row in run_sql(raw_sql)][:PAGE]
+    first_number = Incident.objects.get(pk=raw_ids[0]).number
     rows, _cursor = urgency_page(
         Incident.objects.filter(queue_condition("open", user, now)), size=PAGE
     )
@@ -315,9 +316,13 @@ def main() -> int:
             missed.append(f"{name} answers {response.status_code}")
             continue
         if name == "API list":
-            ids = [row.get("id") for row in response.json().get("results", [])]
+            body = response.json()
+            found = body.get("results", []) if isinstance(body, dict) else body
+            ids = [row.get("id") for row in found if isinstance(row, dict)]
             if ids != raw_ids:
                 missed.append("API list rows are not the raw SQL's 50 (sort/queue ignored?)")
+        elif name == "desk page" and first_number not in response.content.decode():
+            print(f"{name:22}: note: the most urgent incident ({first_number}) is not on it")
         entry["time"] = median_time(lambda u=url, h=headers: client.get(u, **h), args.runs)
         with CaptureQueriesContext(connection) as ctx:
             client.get(url, **headers)
