@@ -211,6 +211,18 @@ def median_time(fn, runs: int) -> float:
     return statistics.median(samples)
 
 
+def paired_medians(first, second, runs: int) -> tuple[float, float]:
+    """Both medians, the two run alternately so that a busy machine slows both alike."""
+    samples: tuple[list[float], list[float]] = ([], [])
+    for i in range(runs + 3):
+        for fn, times in ((first, samples[0]), (second, samples[1])):
+            started = time.perf_counter()
+            fn()
+            if i >= 3:
+                times.append(time.perf_counter() - started)
+    return statistics.median(samples[0]), statistics.median(samples[1])
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reload", action="store_true", help="rebuild both databases")
@@ -283,8 +295,9 @@ def main() -> int:
         sorts = any(line.lstrip(" ->").startswith("Sort") for line in lines)
         return "incident_urgency" if uses and not sorts else "NO index walk: " + lines[0]
 
-    raw_time = median_time(lambda: run_sql(raw_sql), args.runs * 10)
-    sql_time = median_time(lambda: run_sql(orm_sql, orm_params), args.runs * 10)
+    raw_time, sql_time = paired_medians(
+        lambda: run_sql(raw_sql), lambda: run_sql(orm_sql, orm_params), args.runs * 20
+    )
     orm_time = median_time(
         lambda: urgency_page(
             Incident.objects.filter(queue_condition("open", user, now)), size=PAGE
