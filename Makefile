@@ -18,7 +18,7 @@ TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 TEST_ENV := DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) \
 	SECRET_KEY=test-only-secret-key DEBUG=0
 
-.PHONY: install lock system-deps run test check-services chromium lint format migrate
+.PHONY: install lock system-deps run test check-services chromium lint format migrate bench-desk
 
 install: $(STAMP)
 
@@ -70,3 +70,8 @@ lint: install
 format: install
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
+
+# The TAM desk against raw SQL and django-helpdesk (bench/desk.py; BENCH_ARGS=--reload rebuilds
+# its databases). django-helpdesk gets its own virtualenv under var/bench-helpdesk/.
+bench-desk: install
+	$(PY) bench/desk.py $(BENCH_ARGS)
