@@ -6,6 +6,7 @@ import functools
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse, QueryDict
 from django.shortcuts import redirect, render
@@ -14,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
 from contracts.models import Severity
 from incidents.models import Kind, Status
@@ -28,11 +30,21 @@ from tam.desk_forms import OPEN_STATUSES, BulkForm, DeskFilterForm
 def staff_page(view):
     """Signed in (else the login page), then staff (else 404) before anything else."""
 
-    @login_required
     @functools.wraps(view)
-    def wrapped(request, *args, **kwargs):
+    def staff(request, *args, **kwargs):
         staff_only(request.user)
         return view(request, *args, **kwargs)
+
+    signed_in = login_required(staff)
+
+    @functools.wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if request.htmx and not request.user.is_authenticated:
+            # A live refresh after the session ended: the whole page goes to log in again,
+            # instead of the login form landing inside the rows.
+            back = request.htmx.current_url_abs_path or reverse("desk")
+            return HttpResponseClientRedirect(redirect_to_login(back).url)
+        return signed_in(request, *args, **kwargs)
 
     return wrapped
 

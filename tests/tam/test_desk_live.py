@@ -92,3 +92,13 @@ def test_take_next_with_nothing_unassigned_goes_back_and_says_so(engineer_client
 
 def test_take_next_is_a_post(engineer_client):
     assert engineer_client.get("/desk/take-next/").status_code == 405
+
+
+def test_a_refresh_after_the_session_ended_sends_the_page_to_log_in(client):
+    response = client.get(
+        "/desk/live/?queue=open",
+        headers={"HX-Request": "true", "HX-Current-URL": "http://testserver/desk/?queue=open"},
+    )
+    assert response.status_code == 200
+    assert response["HX-Redirect"] == "/accounts/login/?next=/desk/%3Fqueue%3Dopen"
+    assert response.content == b""
