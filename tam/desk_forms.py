@@ -36,7 +36,7 @@ class DeskFilterForm(forms.Form):
     organization = _id_field(_("Organisation"))
     assignee = _id_field(_("Assignee"))
     status = forms.ChoiceField(label=_("Status"), choices=OPEN_STATUSES, required=False)
-    cursor = forms.CharField(required=False, max_length=1000)
+    cursor = forms.CharField(label=_("Page"), required=False, max_length=1000)
 
     def filters(self) -> dict:
         """The valid filters, as `filter_incidents` keywords (empty ones left out)."""
