@@ -10,7 +10,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from portal.env import env_bool, env_int, env_list, env_str, env_url
+from portal.env import env_bool, env_float, env_int, env_list, env_str, env_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("PORTAL_VAR_DIR") or BASE_DIR / "var")
@@ -253,3 +253,5 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_HANDLERS = ["portal.uploads.BoundedMemoryUploadHandler"]
 # Customers may close or reopen an incident this many days after its resolution.
 PORTAL_REOPEN_DAYS = env_int("PORTAL_REOPEN_DAYS", 14)
+# The desk refreshes its rows and counts this often, in seconds (tests shorten it).
+DESK_POLL_SECONDS = env_float("DESK_POLL_SECONDS", 10.0, minimum=1.0)

@@ -28,8 +28,9 @@ PAGE_SIZE = 50
 
 @login_required
 def home(request):
+    """Staff start on the desk; a customer contact on their organisation."""
     if request.user.is_provider_staff:
-        return redirect("organization_list")
+        return redirect("desk")
     organization = organization_of(request.user)
     if organization is None:
         return render(request, "portal/no_organization.html")

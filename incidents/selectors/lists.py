@@ -2,7 +2,9 @@
 
 import base64
 import datetime
+import functools
 import json
+import operator
 from dataclasses import dataclass
 
 from django.db.models import Prefetch, Q, QuerySet
@@ -15,6 +17,9 @@ SORTS = {
     "oldest": ("received_at", "id"),
     "severity": ("severity", "-received_at", "-id"),
 }
+
+# What the incident list's text search reads.
+TEXT_FIELDS = ("title", "description", "number")
 
 
 def encode_cursor(values: list) -> str:
@@ -58,8 +63,13 @@ def filter_incidents(
     kind: str = "",
     q: str = "",
     organization: str = "",
-    assignee: User | None = None,
+    assignee: User | int | None = None,
+    tier: str = "",
+    product: str = "",
+    text_in: tuple[str, ...] = TEXT_FIELDS,
 ) -> QuerySet[Incident]:
+    """The incidents matching every filter given (an empty one filters on nothing).
+    `q` searches the `text_in` fields (the desk searches titles and numbers only)."""
     if status == "active":  # the pages' "not resolved": new, open or waiting
         queryset = queryset.exclude(status__in=DONE_STATUSES)
     elif status:
@@ -72,10 +82,14 @@ def filter_incidents(
         queryset = queryset.filter(organization_id=organization)
     if assignee is not None:
         queryset = queryset.filter(assignee=assignee)
+    if tier:
+        queryset = queryset.filter(contract__tier_id=tier)
+    if product:
+        queryset = queryset.filter(product_id=product)
     q = q.replace("\x00", "")  # PostgreSQL refuses NUL in text; it can match nothing anyway
     if q:
-        text = Q(title__icontains=q) | Q(description__icontains=q) | Q(number__icontains=q)
-        queryset = queryset.filter(text)
+        text = [Q(**{f"{field}__icontains": q}) for field in text_in]
+        queryset = queryset.filter(functools.reduce(operator.or_, text))
     return queryset
 
 
