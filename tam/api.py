@@ -23,8 +23,8 @@ from incidents.api import IncidentSerializer
 from portal.api_views import StaffSerializer, StaffViewSet
 from portal.selectors import staff_members
 from tam import services
-from tam.availability import availability
-from tam.models import Absence, AbsenceReason, DutyShift, WorkingHours
+from tam.availability import schedules
+from tam.models import Absence, AbsenceReason, DutyShift
 from tam.rota import on_duty
 
 
@@ -65,12 +65,11 @@ class DeskStaffSerializer(StaffSerializer):
 def staff_facts(people) -> dict:
     """Working-hours calendars and availability now for a page of staff (a fixed number of
     queries, whatever the page's size)."""
-    ids = [person.pk for person in people]
+    now = timezone.now()
+    plans = schedules([person.pk for person in people], now)
     return {
-        "calendars": dict(
-            WorkingHours.objects.filter(staff_id__in=ids).values_list("staff_id", "calendar_id")
-        ),
-        "availability": availability(ids, timezone.now()),
+        "calendars": {pk: plan.calendar_id for pk, plan in plans.items()},
+        "availability": {pk: plan.at(now) for pk, plan in plans.items()},
     }
 
 

@@ -45,6 +45,7 @@ class Schedule:
     """One person's hours and absences around an instant."""
 
     calendar: WorkCalendar | None = None
+    calendar_id: int | None = None  # the working hours' business calendar
     zone: zoneinfo.ZoneInfo = UTC
     absences: list[tuple[datetime.datetime, datetime.datetime, str]] = field(default_factory=list)
 
@@ -105,6 +106,7 @@ def schedules(staff_ids: Iterable[int], at: datetime.datetime) -> dict[int, Sche
     )
     for row in hours:
         calendar = work_calendar(row.calendar)
+        found[row.staff_id].calendar_id = row.calendar_id
         if calendar.always_open or calendar.windows:
             found[row.staff_id].calendar = calendar
         found[row.staff_id].zone = zoneinfo.ZoneInfo(row.calendar.timezone)

@@ -186,7 +186,9 @@ EXACT = {
         "calendar windows",
         "calendar holidays",
     ],
-    ("staff", "/api/v1/staff/"): [*SIGNED_IN, "staff"],
+    # Availability: working hours (their calendars' windows and holidays only when someone
+    # has hours) and absences, once for the page.
+    ("staff", "/api/v1/staff/"): [*SIGNED_IN, "staff", "working hours", "absences"],
 }
 
 
