@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models import Count, F, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from contracts.models import Contract
 from incidents.models import DONE_STATUSES, URGENCY_FIELDS, Incident, Status
 from portal.models import StaffRole, User
 
@@ -35,19 +36,26 @@ URGENCY = [F(name).asc(nulls_last=True) if name in NULLABLE else name for name i
 OPEN = ~Q(status__in=DONE_STATUSES)
 
 
-def queue_condition(queue: str, user: User, now: datetime.datetime) -> Q:
-    """The incidents of a queue, as a query condition (unknown queues are all open)."""
+def _members(queue: str, user: User, now: datetime.datetime) -> Q:
+    """Which open incidents belong to a queue (unknown queues: all of them)."""
     breached = Q(sla_breached_at__isnull=False) | Q(sla_due_at__lte=now)
+    # The caller's accounts as a subquery, not a join: the counts read no other table.
+    accounts = Contract.objects.filter(Q(tam=user) | Q(backup_tam=user)).values("pk")
     conditions = {
         Queue.MINE: Q(assignee=user),
         Queue.UNASSIGNED: Q(assignee__isnull=True),
-        Queue.ACCOUNTS: Q(contract__tam=user) | Q(contract__backup_tam=user),
+        Queue.ACCOUNTS: Q(contract_id__in=accounts),
         Queue.AT_RISK: ~breached & Q(sla_warn_at__lte=now),
         Queue.BREACHED: breached,
         Queue.OWNER_AWAY: Q(owner_away_at__isnull=False),
         Queue.WAITING: Q(status=Status.WAITING_ON_CUSTOMER),
     }
-    return OPEN & conditions.get(queue, Q())
+    return conditions.get(queue, Q())
+
+
+def queue_condition(queue: str, user: User, now: datetime.datetime) -> Q:
+    """The incidents of a queue, as a query condition (unknown queues are all open)."""
+    return OPEN & _members(queue, user, now)
 
 
 def queues_for(user: User) -> list[Queue]:
@@ -61,7 +69,10 @@ def queues_for(user: User) -> list[Queue]:
 def queue_counts(user: User, now: datetime.datetime, queues=tuple(Queue)) -> dict[str, int]:
     """Every queue's count in one query over the open incidents."""
     counts = Incident.objects.filter(OPEN).aggregate(
-        **{q.value: Count("pk", filter=queue_condition(q, user, now)) for q in queues}
+        **{
+            q.value: Count("pk", filter=_members(q, user, now)) if q != Queue.OPEN else Count("pk")
+            for q in queues
+        }
     )
     return {q.value: counts[q.value] for q in queues}
 
