@@ -13,7 +13,7 @@ import datetime
 import logging
 
 from django.db import transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from contracts.models import ClockKind
@@ -67,18 +67,21 @@ def watch_owners(now: datetime.datetime | None = None) -> int:
     """Flag and announce incidents whose owner is away; unflag those whose owner is back.
     Returns how many incidents were newly flagged."""
     now = now or timezone.now()
-    rows = list(watched().values_list("pk", "assignee_id", "owner_away_at"))
-    flagged_done = list(
-        Incident.objects.filter(owner_away_at__isnull=False)
-        .exclude(pk__in=[pk for pk, _a, _f in rows])
+    # Per person, not per incident: a few hundred staff, however many incidents they hold.
+    owners = set(watched().order_by().values_list("assignee_id", flat=True).distinct())
+    plans = schedules(owners, now)
+    away = {pk: plans[pk].at(now) for pk in owners}
+    away_ids = [pk for pk, state in away.items() if not state.available]
+    # Back (or no longer watched: resolved, reassigned, the clock stopped): out of the queue.
+    still_away = Q(assignee_id__in=away_ids) & Q(pk__in=watched().values("pk"))
+    Incident.objects.filter(owner_away_at__isnull=False).exclude(still_away).update(
+        owner_away_at=None
+    )
+    newly = list(
+        watched()
+        .filter(owner_away_at__isnull=True, assignee_id__in=away_ids)
         .values_list("pk", flat=True)
     )
-    plans = schedules({assignee for _pk, assignee, _f in rows}, now)
-    away = {pk: plans[pk].at(now) for pk in plans}
-    newly = [pk for pk, assignee, flag in rows if flag is None and not away[assignee].available]
-    back = [pk for pk, assignee, flag in rows if flag is not None and away[assignee].available]
-    if back or flagged_done:
-        Incident.objects.filter(pk__in=back + flagged_done).update(owner_away_at=None)
     told = 0
     for pk in newly:
         with transaction.atomic():
@@ -100,8 +103,8 @@ def watch_owners(now: datetime.datetime | None = None) -> int:
                 .order_by("due_at")
                 .first()
             )
-            if clock is None or incident.assignee_id is None:
-                continue
+            if clock is None or incident.assignee_id not in away_ids:
+                continue  # reassigned or its clock stopped since the list was read
             Incident.objects.filter(pk=pk).update(owner_away_at=now)
             _tell(incident, clock, now, away[incident.assignee_id])
             told += 1
