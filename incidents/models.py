@@ -78,9 +78,12 @@ class RouteReason(models.TextChoices):
     """Why routing sent a new incident where it did (the `routed` event's `reason`)."""
 
     TAM = "tam", _("the account's TAM is available")
-    BACKUP_TAM = "backup_tam", _("the TAM is away and the backup TAM is available")
-    TAM_UNAVAILABLE = "tam_unavailable", _("the TAM and backup are away: the duty manager")
-    NO_TAM = "no_tam", _("the contract has no TAM: the shared queue")
+    BACKUP_TAM = "backup_tam", _("the TAM is away; the backup TAM is available")
+    TAM_UNAVAILABLE = (
+        "tam_unavailable",
+        _("the TAM and backup TAM are away; the duty manager on shift"),
+    )
+    NO_TAM = "no_tam", _("the contract has no TAM")
     NOBODY_ON_DUTY = "nobody_on_duty", _("the TAM is away and nobody is on duty")
 
 
