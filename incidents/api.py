@@ -32,7 +32,7 @@ from incidents.services.status import UNCHANGED
 from portal.api import RefusalSerializer
 from portal.models import Organization, User
 from portal.selectors import staff_members
-from tam.desk import Queue, queue_condition, urgency_page
+from tam.desk import Queue, decode_cursor, queue_condition, urgency_page
 
 URGENCY_SORT = "urgency"
 # The reasons a close may give (the schema's ReasonEnum).
@@ -271,7 +271,10 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
             page = self.paginate_queryset(queryset)
             return self.get_paginated_response(self.get_serializer(page, many=True).data)
         size = self.paginator.get_page_size(request) or self.paginator.page_size
-        rows, cursor = urgency_page(queryset, cursor=params.get("cursor", ""), size=size)
+        cursor = params.get("cursor", "")
+        if cursor and decode_cursor(cursor) is None:
+            raise DRFValidationError({"cursor": [_("This cursor is not one of this list's.")]})
+        rows, cursor = urgency_page(queryset, cursor=cursor, size=size)
         return Response(
             {
                 "next": replace_query_param(request.build_absolute_uri(), "cursor", cursor)

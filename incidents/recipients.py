@@ -11,9 +11,12 @@ import datetime
 from collections import defaultdict
 from collections.abc import Iterable
 
+from django.utils import timezone
+
 from contracts.models import Severity
 from incidents.models import EventKind, Incident
 from portal.models import MemberRole, StaffRole, User
+from tam.availability import is_available
 from tam.rota import on_duty
 
 # A breach at these severities escalates to the duty managers.
@@ -53,13 +56,14 @@ def customer_side(incident: Incident) -> list[User]:
 
 
 def provider_side(incident: Incident) -> list[User]:
-    """Who hears from the customer: the assignee, else the TAM, else the duty managers."""
+    """Who hears from the customer: the assignee, else the TAM if available now, else the
+    duty manager (an incident routing left unassigned never goes to an absent TAM)."""
     if incident.assignee_id and incident.assignee.is_active:
         return [incident.assignee]
     tam = incident.contract.tam
-    if tam is not None and tam.is_active:
+    if tam is not None and tam.is_active and is_available(tam.pk, timezone.now()):
         return [tam]
-    return list(duty_managers())
+    return duty_managers()
 
 
 def for_filing(incident: Incident) -> list[User]:

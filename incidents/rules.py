@@ -9,6 +9,7 @@ import datetime
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import F, Q
 from django.utils.translation import gettext as _
 
 from contracts.models import Severity
@@ -147,6 +148,11 @@ def clock_met(clock: SlaClock) -> bool | None:
     return (
         clock.breached_at is None and clock.due_at is not None and clock.stopped_at <= clock.due_at
     )
+
+
+def met_condition() -> Q:
+    """`clock_met` in SQL, for counting stopped clocks that kept their promise."""
+    return Q(breached_at__isnull=True, due_at__isnull=False, stopped_at__lte=F("due_at"))
 
 
 def _list(choices) -> str:

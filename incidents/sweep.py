@@ -161,6 +161,8 @@ def _batch(kind: EventKind, now, batch: int) -> tuple[int, int, bool]:
         if kind == EventKind.SLA_BREACH:
             rows = _with_incident_locked(rows)
         if not rows:
+            # All of this batch's incidents are being changed: the next run takes them
+            # (going on now would only pick the same rows again).
             return 0, 0, False
         try:
             with transaction.atomic():

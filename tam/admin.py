@@ -1,6 +1,9 @@
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 
 from tam.models import Absence, DutyShift, WorkingHours
+from tam.rota import check_duty_role
 
 
 @admin.register(WorkingHours)
@@ -26,8 +29,19 @@ class AbsenceAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
 
 
+class DutyShiftForm(forms.ModelForm):
+    def clean_staff(self):
+        staff = self.cleaned_data["staff"]
+        try:
+            check_duty_role(staff)
+        except ValidationError as exc:
+            raise ValidationError(exc.message_dict["staff"]) from None
+        return staff
+
+
 @admin.register(DutyShift)
 class DutyShiftAdmin(admin.ModelAdmin):
+    form = DutyShiftForm
     list_display = ["staff", "starts_at", "ends_at"]
     list_select_related = ["staff"]
     raw_id_fields = ["staff"]

@@ -103,12 +103,7 @@ class DeskStaffViewSet(mixins.UpdateModelMixin, StaffViewSet):
             raise PermissionDenied(_("Only a provider admin changes a staff member."))
         data = StaffUpdateSerializer(data=request.data, partial=kwargs.get("partial", False))
         data.is_valid(raise_exception=True)
-        values = data.validated_data
-        if "calendar" in values:
-            services.working_hours_set(staff=person, calendar=values["calendar"])
-        if "full_name" in values:
-            person.full_name = values["full_name"]
-            person.save(update_fields=["full_name"])
+        services.staff_update(actor=request.user, staff=person, **data.validated_data)
         return Response(self.get_serializer(person).data)
 
     @extend_schema(request=StaffUpdateSerializer, responses={200: DeskStaffSerializer})

@@ -4,8 +4,8 @@ shift is told once and the incident shows in the "Owner away" queue. Nothing is
 reassigned: the duty manager decides.
 
 The claim is the incident's `owner_away_at` (set only where empty), and the notice's
-outbox row is keyed by (clock, event kind, deadline, recipient), so a second notice for
-the same deadline cannot be written even by a second worker. When the assignee is back,
+outbox row is keyed by (clock, event kind, the owner's return, recipient), so a second
+notice for the same spell away cannot be written even by a second worker. When the assignee is back,
 or someone else takes the incident, it leaves the queue.
 """
 
@@ -58,7 +58,10 @@ def _tell(incident: Incident, clock: SlaClock, now: datetime.datetime, away) -> 
         back_at=away.next_change.isoformat() if away.next_change else None,
     )
     people = duty_managers(now)
-    rows = outbox_rows(event, emails(people), now, clock_id=clock.pk, deadline=clock.due_at)
+    # Keyed by the clock and the end of this absence from work (when the owner is back),
+    # so each spell away is told once, however many watchers see it.
+    episode = away.next_change or clock.due_at
+    rows = outbox_rows(event, emails(people), now, clock_id=clock.pk, deadline=episode)
     Notification.objects.bulk_create(rows, ignore_conflicts=True)
     return len(rows)
 
@@ -74,9 +77,16 @@ def watch_owners(now: datetime.datetime | None = None) -> int:
     away_ids = [pk for pk, state in away.items() if not state.available]
     # Back (or no longer watched: resolved, reassigned, the clock stopped): out of the queue.
     still_away = Q(assignee_id__in=away_ids) & Q(pk__in=watched().values("pk"))
-    Incident.objects.filter(owner_away_at__isnull=False).exclude(still_away).update(
-        owner_away_at=None
-    )
+    with transaction.atomic():
+        # Rows being changed right now are left for the next run (never a lock wait).
+        free = (
+            Incident.objects.filter(owner_away_at__isnull=False)
+            .exclude(still_away)
+            .select_for_update(skip_locked=True, no_key=True)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        Incident.objects.filter(pk__in=list(free)).update(owner_away_at=None)
     newly = list(
         watched()
         .filter(owner_away_at__isnull=True, assignee_id__in=away_ids)

@@ -16,7 +16,8 @@ from django.utils.translation import gettext_lazy as _
 
 from contracts.models import Contract
 from incidents.models import DONE_STATUSES, URGENCY_FIELDS, Incident, Status
-from portal.models import StaffRole, User
+from portal.models import User
+from tam.rota import DUTY_ROLES
 
 
 class Queue(models.TextChoices):
@@ -36,17 +37,23 @@ URGENCY = [F(name).asc(nulls_last=True) if name in NULLABLE else name for name i
 OPEN = ~Q(status__in=DONE_STATUSES)
 
 
+def breached(now: datetime.datetime) -> Q:
+    """Breached: a breach recorded on a running clock, or a deadline already past (the
+    sweep records it within its interval)."""
+    return Q(sla_breached_at__isnull=False) | Q(sla_due_at__lte=now)
+
+
 def _members(queue: str, user: User, now: datetime.datetime) -> Q:
     """Which open incidents belong to a queue (unknown queues: all of them)."""
-    breached = Q(sla_breached_at__isnull=False) | Q(sla_due_at__lte=now)
+    late = breached(now)
     # The caller's accounts as a subquery, not a join: the counts read no other table.
     accounts = Contract.objects.filter(Q(tam=user) | Q(backup_tam=user)).values("pk")
     conditions = {
         Queue.MINE: Q(assignee=user),
         Queue.UNASSIGNED: Q(assignee__isnull=True),
         Queue.ACCOUNTS: Q(contract_id__in=accounts),
-        Queue.AT_RISK: ~breached & Q(sla_warn_at__lte=now),
-        Queue.BREACHED: breached,
+        Queue.AT_RISK: ~late & Q(sla_warn_at__lte=now),
+        Queue.BREACHED: late,
         Queue.OWNER_AWAY: Q(owner_away_at__isnull=False),
         Queue.WAITING: Q(status=Status.WAITING_ON_CUSTOMER),
     }
@@ -61,7 +68,7 @@ def queue_condition(queue: str, user: User, now: datetime.datetime) -> Q:
 def queues_for(user: User) -> list[Queue]:
     """The queues a staff member's desk shows: "Owner away" is the duty managers' own."""
     shown = list(Queue)
-    if user.staff_role not in (StaffRole.DUTY_MANAGER, StaffRole.ADMIN) and not user.is_superuser:
+    if user.staff_role not in DUTY_ROLES and not user.is_superuser:
         shown.remove(Queue.OWNER_AWAY)
     return shown
 

@@ -4,19 +4,36 @@ nobody. A shift counts only while its person is active and not absent."""
 import datetime
 from dataclasses import dataclass
 
+from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from portal.models import User
+from portal.models import StaffRole, User
 from tam.availability import schedules
 from tam.models import DutyShift
 
 # How far ahead the rota and health pages look for gaps.
 GAP_HORIZON = datetime.timedelta(days=14)
+# Who may be on the rota: a shift of anyone else (moved to another role since, say) counts
+# for nothing.
+DUTY_ROLES = frozenset({StaffRole.DUTY_MANAGER, StaffRole.ADMIN})
+
+
+def check_duty_role(staff: User) -> None:
+    if not (staff.is_active and staff.staff_role in DUTY_ROLES):
+        raise ValidationError(
+            {"staff": [_("Only a duty manager or a provider admin can be on the rota.")]}
+        )
 
 
 def _shifts(start: datetime.datetime, end: datetime.datetime):
     return (
-        DutyShift.objects.filter(starts_at__lt=end, ends_at__gt=start, staff__is_active=True)
+        DutyShift.objects.filter(
+            starts_at__lt=end,
+            ends_at__gt=start,
+            staff__is_active=True,
+            staff__staff_role__in=DUTY_ROLES,
+        )
         .select_related("staff")
         .order_by("starts_at", "id")
     )

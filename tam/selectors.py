@@ -7,30 +7,27 @@ import zoneinfo
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from contracts import entitlements, rules
 from contracts.models import SEVERITY_NAMES, BusinessCalendar, Contract, Entitlement, Metric
 from contracts.rules import TAM_ROLES, ContractStatus
 from incidents.models import EventKind, Incident, IncidentEvent, RouteReason, SlaClock
+from incidents.rules import met_condition
 from incidents.selectors import ClockState, sla_states
 from portal.models import Membership, Organization, User
 from portal.rules import organization_today
 from portal.selectors import members_of
 from tam import rota, wording
 from tam.availability import Availability, availability
-from tam.desk import OPEN
+from tam.desk import OPEN, breached
 from tam.models import Absence, DutyShift, WorkingHours
-from tam.services import DUTY_ROLES
+from tam.rota import DUTY_ROLES
 
 # The portfolio's SLA record looks this far back (clocks stopped within it).
 SLA_WINDOW = datetime.timedelta(days=90)
 LAST_INCIDENTS = 10
-
-
-def _breached(now: datetime.datetime) -> Q:
-    return Q(sla_breached_at__isnull=False) | Q(sla_due_at__lte=now)
 
 
 def _count_of(incidents: QuerySet[Incident]) -> Coalesce:
@@ -51,7 +48,7 @@ def accounts_of(user: User, now: datetime.datetime) -> QuerySet[Organization]:
         Organization.objects.filter(pk__in=owned)
         .annotate(
             open_count=_count_of(open_here),
-            breached_count=_count_of(open_here.filter(_breached(now))),
+            breached_count=_count_of(open_here.filter(breached(now))),
             is_tam=Exists(Contract.objects.filter(organization=OuterRef("pk"), tam=user)),
         )
         .order_by("name", "pk")
@@ -115,12 +112,6 @@ class Portfolio:
         return self.sla[-1]
 
 
-def met_condition() -> Q:
-    """`incidents.rules.clock_met` in SQL: a stopped clock met its promise when it stopped
-    at or before its deadline and was never breached."""
-    return Q(breached_at__isnull=True, due_at__isnull=False, stopped_at__lte=F("due_at"))
-
-
 def sla_record(organization: Organization, now: datetime.datetime) -> list[SlaRecord]:
     """Met and missed among the clocks stopped in the last 90 days, per metric and all
     together: one aggregate query."""
@@ -146,7 +137,7 @@ def _open_counts(organization: Organization, now: datetime.datetime) -> dict[str
     by_severity = {f"s{n}": Count("pk", filter=Q(severity=n)) for n in SEVERITY_NAMES}
     return Incident.objects.filter(OPEN, organization=organization).aggregate(
         total=Count("pk"),
-        breached=Count("pk", filter=_breached(now)),
+        breached=Count("pk", filter=breached(now)),
         unassigned=Count("pk", filter=Q(assignee__isnull=True)),
         **by_severity,
     )

@@ -5,18 +5,17 @@ import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from contracts.models import BusinessCalendar
 from incidents.models import Incident
 from incidents.services import incident_assign, incident_update
 from incidents.services.status import UNCHANGED
-from portal.models import StaffRole, User
-from tam.desk import OPEN, urgency_ordered
+from portal.models import User
+from tam.desk import Queue, queue_condition, urgency_ordered
 from tam.models import Absence, DutyShift, WorkingHours
-
-# Who may hold a duty shift.
-DUTY_ROLES = frozenset({StaffRole.DUTY_MANAGER, StaffRole.ADMIN})
+from tam.rota import check_duty_role
 
 
 def take_next(*, actor: User) -> Incident | None:
@@ -25,7 +24,9 @@ def take_next(*, actor: User) -> Incident | None:
     if not actor.is_provider_staff:
         raise PermissionDenied(_("Only staff take incidents."))
     with transaction.atomic():
-        unassigned = Incident.objects.filter(OPEN, assignee__isnull=True)
+        unassigned = Incident.objects.filter(
+            queue_condition(Queue.UNASSIGNED, actor, timezone.now())
+        )
         pick = (
             urgency_ordered(unassigned)
             .select_for_update(skip_locked=True, of=("self",), no_key=True)
@@ -106,10 +107,7 @@ def shift_save(
     if not actor.is_provider_admin:
         raise PermissionDenied(_("Only a provider admin edits the rota."))
     _check_staff(staff)
-    if staff.staff_role not in DUTY_ROLES:
-        raise ValidationError(
-            {"staff": [_("Only a duty manager or a provider admin can be on the rota.")]}
-        )
+    check_duty_role(staff)
     _check_span(starts_at, ends_at)
     shift = shift or DutyShift()
     shift.staff, shift.starts_at, shift.ends_at = staff, starts_at, ends_at
@@ -122,6 +120,19 @@ def shift_delete(*, actor: User, shift: DutyShift) -> None:
     if not actor.is_provider_admin:
         raise PermissionDenied(_("Only a provider admin edits the rota."))
     shift.delete()
+
+
+def staff_update(*, actor: User, staff: User, **changes) -> User:
+    """Change a staff member (provider admins): their name and working hours together."""
+    if not actor.is_provider_admin:
+        raise PermissionDenied(_("Only a provider admin changes a staff member."))
+    with transaction.atomic():
+        if "calendar" in changes:
+            working_hours_set(staff=staff, calendar=changes["calendar"])
+        if "full_name" in changes:
+            staff.full_name = changes["full_name"]
+            staff.save(update_fields=["full_name"])
+    return staff
 
 
 def working_hours_set(*, staff: User, calendar: BusinessCalendar | None) -> None:

@@ -8,7 +8,8 @@ def locked_incident(incident: Incident, *, clocks: bool = False) -> Incident:
 
     Lock order is always incident, then clocks. NO KEY UPDATE on the incident, so the
     sweep's event inserts (which only reference it) never wait on a web change; the
-    sweep itself locks only clocks, so the two never wait on each other in a circle.
+    sweep locks clocks, then (for a breach) their incidents with SKIP LOCKED, so it
+    never waits on a web change and the two never wait on each other in a circle.
     A change that reads clocks locks them first, so a sweep that claimed a clock has
     committed before the change reads it, and the change's time is taken after that.
     """

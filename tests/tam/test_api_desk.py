@@ -148,3 +148,9 @@ def test_only_provider_admins_set_working_hours(api, staff):
     url = f"/api/v1/staff/{staff['tam'].pk}/"
     response = api(staff["engineer"]).patch(url, {"calendar": office_hours().pk}, format="json")
     assert response.status_code == 403
+
+
+def test_a_cursor_that_is_not_ours_is_a_400_naming_it(api, staff):
+    response = api(staff["engineer"]).get(URL, {"sort": "urgency", "cursor": "bm9wZQ=="})
+    assert response.status_code == 400
+    assert "cursor" in response.json()

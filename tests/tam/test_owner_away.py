@@ -109,3 +109,12 @@ def test_the_notice_says_who_is_away_until_when_and_that_nothing_was_reassigned(
     # Back on Friday at 09:00 Madrid, which is 07:00 UTC.
     assert f"{desk.tam} is away until Fri 5 Jun 2026, 07:00 UTC" in told[0].body
     assert "Nothing was reassigned" in told[0].body
+
+
+def test_each_spell_away_is_told_once(desk):
+    on_shift(desk.duty, madrid(2026, 6, 3, 0, 0), madrid(2026, 6, 4, 0, 0))
+    incident = file(desk)
+    away(desk.tam, FILED + 5 * MIN, FILED + 10 * MIN)
+    away(desk.tam, FILED + 15 * MIN, FILED + 20 * MIN)
+    assert [watch_owners(FILED + m * MIN) for m in (6, 7, 11, 16, 17)] == [1, 0, 0, 1, 0]
+    assert len(notices(incident)) == 2

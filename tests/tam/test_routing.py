@@ -104,3 +104,14 @@ def test_the_routed_tam_is_told_of_the_new_incident(desk):
     told = set(Notification.objects.filter(incident=incident).values_list("recipient", flat=True))
     assert desk.tam.email in told
     assert desk.duty.email not in told
+
+
+def test_an_incident_left_unassigned_is_not_announced_to_the_absent_tam(desk, staff):
+    from incidents.models import Notification
+
+    away(desk.tam, madrid(2026, 6, 1), madrid(2026, 6, 30))
+    away(desk.backup, madrid(2026, 6, 1), madrid(2026, 6, 30))
+    incident = file_at(desk, WEDNESDAY)
+    told = set(Notification.objects.filter(incident=incident).values_list("recipient", flat=True))
+    assert desk.tam.email not in told
+    assert desk.duty.email in told  # nobody on shift: every duty manager hears
