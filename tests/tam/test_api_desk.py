@@ -9,7 +9,8 @@ import time_machine
 from incidents.models import Incident
 from portal.models import StaffRole
 from tests.factories import IncidentFactory, StaffFactory
-from tests.tam.conftest import away, madrid, office_hours
+from tests.tam.conftest import madrid
+from tests.tam.people import absent, office_calendar
 
 URL = "/api/v1/incidents/"
 WEDNESDAY = madrid(2026, 6, 3, 11, 0)
@@ -127,7 +128,7 @@ def test_contracts_name_a_tam_and_a_backup(api, provider_admin, ours, staff):
 
 def test_staff_show_their_calendar_and_whether_they_are_available_now(api, provider_admin, staff):
     tam = staff["tam"]
-    hours = office_hours()
+    hours = office_calendar()
     client = api(provider_admin)
     url = f"/api/v1/staff/{tam.pk}/"
     response = client.patch(url, {"calendar": hours.pk}, format="json")
@@ -135,7 +136,7 @@ def test_staff_show_their_calendar_and_whether_they_are_available_now(api, provi
     assert response.json()["calendar"] == hours.pk
     with time_machine.travel(WEDNESDAY, tick=False):
         assert client.get(url).json()["available_now"] is True
-        away(tam, WEDNESDAY - datetime.timedelta(hours=1), WEDNESDAY + datetime.timedelta(days=1))
+        absent(tam, WEDNESDAY - datetime.timedelta(hours=1), WEDNESDAY + datetime.timedelta(days=1))
         assert client.get(url).json()["available_now"] is False
         listed = {r["id"]: r for r in results(client.get("/api/v1/staff/"))["results"]}
         assert listed[tam.pk]["available_now"] is False
@@ -146,7 +147,7 @@ def test_staff_show_their_calendar_and_whether_they_are_available_now(api, provi
 
 def test_only_provider_admins_set_working_hours(api, staff):
     url = f"/api/v1/staff/{staff['tam'].pk}/"
-    response = api(staff["engineer"]).patch(url, {"calendar": office_hours().pk}, format="json")
+    response = api(staff["engineer"]).patch(url, {"calendar": office_calendar().pk}, format="json")
     assert response.status_code == 403
 
 

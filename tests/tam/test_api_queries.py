@@ -10,7 +10,7 @@ from portal.models import StaffRole
 from tam.models import WorkingHours
 from tests.conftest import make_tenant
 from tests.factories import IncidentFactory, StaffFactory
-from tests.tam.conftest import away, office_hours, on_shift
+from tests.tam.people import absent, office_calendar, shift
 
 pytestmark = pytest.mark.django_db
 
@@ -30,8 +30,8 @@ def add_rows(n: int, hours) -> None:
     for i in range(n):
         person = StaffFactory(staff_role=StaffRole.DUTY_MANAGER)
         WorkingHours.objects.create(staff=person, calendar=hours)
-        away(person, now + datetime.timedelta(days=i), now + datetime.timedelta(days=i + 1))
-        on_shift(person, now + datetime.timedelta(hours=i), now + datetime.timedelta(hours=i + 1))
+        absent(person, now + datetime.timedelta(days=i), now + datetime.timedelta(days=i + 1))
+        shift(person, now + datetime.timedelta(hours=i), now + datetime.timedelta(hours=i + 1))
         tenant = make_tenant(f"Customer {i} of {n}")
         tenant.contract.tam = StaffFactory(staff_role=StaffRole.TAM)
         tenant.contract.save(update_fields=["tam"])
@@ -48,7 +48,7 @@ def count(client, url) -> int:
 @pytest.mark.parametrize("url", URLS)
 def test_desk_api_lists_do_not_grow_with_rows(client, provider_admin, url):
     client.force_login(provider_admin)
-    hours = office_hours()
+    hours = office_calendar()
     add_rows(2, hours)
     few = count(client, url)
     add_rows(6, hours)

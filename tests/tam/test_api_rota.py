@@ -6,7 +6,8 @@ import pytest
 import time_machine
 
 from tam.models import Absence, DutyShift
-from tests.tam.conftest import madrid, on_shift
+from tests.tam.conftest import madrid
+from tests.tam.people import shift
 
 START = madrid(2026, 6, 3, 9, 0)
 H = datetime.timedelta(hours=1)
@@ -54,16 +55,16 @@ def test_an_unknown_reason_is_a_400(api, staff):
     assert "reason" in response.json()
 
 
-def shift(staff_id, starts_at=START, ends_at=START + 12 * H):
+def shift_body(staff_id, starts_at=START, ends_at=START + 12 * H):
     return {"staff": staff_id, "starts_at": starts_at.isoformat(), "ends_at": ends_at.isoformat()}
 
 
 def test_admins_edit_the_rota_and_staff_read_it(api, staff, provider_admin):
     duty = staff["duty_manager"]
-    created = api(provider_admin).post("/api/v1/rota/", shift(duty.pk), format="json")
+    created = api(provider_admin).post("/api/v1/rota/", shift_body(duty.pk), format="json")
     assert created.status_code == 201, created.content
     assert (
-        api(staff["engineer"]).post("/api/v1/rota/", shift(duty.pk), format="json").status_code
+        api(staff["engineer"]).post("/api/v1/rota/", shift_body(duty.pk), format="json").status_code
         == 403
     )
     listed = api(staff["engineer"]).get("/api/v1/rota/")
@@ -78,11 +79,13 @@ def test_admins_edit_the_rota_and_staff_read_it(api, staff, provider_admin):
 
 
 def test_only_duty_managers_and_admins_go_on_the_rota(api, staff, provider_admin):
-    response = api(provider_admin).post("/api/v1/rota/", shift(staff["engineer"].pk), format="json")
+    response = api(provider_admin).post(
+        "/api/v1/rota/", shift_body(staff["engineer"].pk), format="json"
+    )
     assert response.status_code == 400
     assert "staff" in response.json()
     bad = api(provider_admin).post(
-        "/api/v1/rota/", shift(staff["duty_manager"].pk, ends_at=START), format="json"
+        "/api/v1/rota/", shift_body(staff["duty_manager"].pk, ends_at=START), format="json"
     )
     assert bad.status_code == 400
     assert "ends_at" in bad.json()
@@ -90,8 +93,8 @@ def test_only_duty_managers_and_admins_go_on_the_rota(api, staff, provider_admin
 
 def test_the_rota_filters_by_instants(api, staff):
     duty = staff["duty_manager"]
-    early = on_shift(duty, START, START + 8 * H)
-    late = on_shift(duty, START + 24 * H, START + 32 * H)
+    early = shift(duty, START, START + 8 * H)
+    late = shift(duty, START + 24 * H, START + 32 * H)
     client = api(staff["engineer"])
     after = client.get("/api/v1/rota/", {"from": (START + 12 * H).isoformat()})
     assert [r["id"] for r in after.json()["results"]] == [late.pk]
@@ -102,7 +105,7 @@ def test_the_rota_filters_by_instants(api, staff):
 
 def test_rota_now_names_the_duty_manager_on_shift(api, staff):
     duty = staff["duty_manager"]
-    on_shift(duty, START, START + 8 * H)
+    shift(duty, START, START + 8 * H)
     client = api(staff["engineer"])
     with time_machine.travel(START + H, tick=False):
         assert client.get("/api/v1/rota/now/").json() == {

@@ -5,7 +5,8 @@ import datetime
 
 from contracts.business_time import WorkCalendar, next_closing
 from tam.availability import State, availability, is_available
-from tests.tam.conftest import MADRID, away, madrid
+from tests.tam.conftest import madrid
+from tests.tam.people import MADRID, absent
 
 WEDNESDAY_11 = madrid(2026, 6, 3, 11, 0)
 
@@ -25,7 +26,7 @@ def test_after_hours_on_friday_is_back_on_monday_morning(desk):
 
 def test_an_absence_makes_them_away_and_back_at_the_first_working_hour_after_it(desk):
     # Leave until Monday 00:00 Madrid: back when Monday's hours open.
-    away(desk.tam, madrid(2026, 6, 3, 10, 0), madrid(2026, 6, 8, 0, 0))
+    absent(desk.tam, madrid(2026, 6, 3, 10, 0), madrid(2026, 6, 8, 0, 0))
     now = availability([desk.tam.pk], WEDNESDAY_11)[desk.tam.pk]
     assert now.state == State.ABSENT
     assert now.reason == "leave"
@@ -34,7 +35,7 @@ def test_an_absence_makes_them_away_and_back_at_the_first_working_hour_after_it(
 
 
 def test_an_absence_starting_later_today_is_the_next_change(desk):
-    away(desk.tam, madrid(2026, 6, 3, 15, 0), madrid(2026, 6, 3, 16, 0))
+    absent(desk.tam, madrid(2026, 6, 3, 15, 0), madrid(2026, 6, 3, 16, 0))
     assert availability([desk.tam.pk], WEDNESDAY_11)[desk.tam.pk].next_change == madrid(
         2026, 6, 3, 15, 0
     )
@@ -46,7 +47,7 @@ def test_staff_without_working_hours_work_any_hour(staff):
     engineer = staff["engineer"]
     sunday_night = madrid(2026, 6, 7, 3, 0)
     assert is_available(engineer.pk, sunday_night)
-    away(engineer, sunday_night, sunday_night + datetime.timedelta(hours=2))
+    absent(engineer, sunday_night, sunday_night + datetime.timedelta(hours=2))
     assert not is_available(engineer.pk, sunday_night)
 
 

@@ -13,7 +13,8 @@ from incidents.services import incident_assign
 from tam.away import watch_owners
 from tam.desk import Queue, queue_condition
 from tests.factories import IncidentFactory
-from tests.tam.conftest import away, madrid, on_shift
+from tests.tam.conftest import madrid
+from tests.tam.people import absent, shift
 
 FILED = madrid(2026, 6, 3, 11, 0)
 MIN = datetime.timedelta(minutes=1)
@@ -37,12 +38,12 @@ def file(desk, severity=1, at=FILED):
 
 
 def test_an_absence_starting_under_a_running_severity_1_tells_the_duty_manager_once(desk):
-    on_shift(desk.duty, madrid(2026, 6, 3, 0, 0), madrid(2026, 6, 4, 0, 0))
+    shift(desk.duty, madrid(2026, 6, 3, 0, 0), madrid(2026, 6, 4, 0, 0))
     incident = file(desk)
     assert incident.assignee == desk.tam
     now = FILED + 5 * MIN
     assert watch_owners(now) == 0  # present: nothing to say
-    away(desk.tam, FILED + 10 * MIN, FILED + datetime.timedelta(days=2))
+    absent(desk.tam, FILED + 10 * MIN, FILED + datetime.timedelta(days=2))
 
     assert watch_owners(FILED + 11 * MIN) == 1
     assert watch_owners(FILED + 12 * MIN) == 0
@@ -57,9 +58,9 @@ def test_an_absence_starting_under_a_running_severity_1_tells_the_duty_manager_o
 
 
 def test_the_outbox_key_holds_even_when_the_claim_is_lost(desk):
-    on_shift(desk.duty, madrid(2026, 6, 3, 0, 0), madrid(2026, 6, 4, 0, 0))
+    shift(desk.duty, madrid(2026, 6, 3, 0, 0), madrid(2026, 6, 4, 0, 0))
     incident = file(desk)
-    away(desk.tam, FILED + 10 * MIN, FILED + datetime.timedelta(days=2))
+    absent(desk.tam, FILED + 10 * MIN, FILED + datetime.timedelta(days=2))
     watch_owners(FILED + 11 * MIN)
     # A second worker that never saw the first one's claim writes its own event...
     Incident.objects.filter(pk=incident.pk).update(owner_away_at=None)
@@ -69,7 +70,7 @@ def test_the_outbox_key_holds_even_when_the_claim_is_lost(desk):
 
 
 def test_the_end_of_the_working_day_counts_as_becoming_unavailable(desk):
-    on_shift(desk.duty, madrid(2026, 6, 3, 17, 0), madrid(2026, 6, 4, 9, 0))
+    shift(desk.duty, madrid(2026, 6, 3, 17, 0), madrid(2026, 6, 4, 9, 0))
     incident = file(desk, severity=2, at=madrid(2026, 6, 3, 16, 0))  # 4 h calendar time
     assert watch_owners(madrid(2026, 6, 3, 17, 59)) == 0
     assert watch_owners(madrid(2026, 6, 3, 18, 0)) == 1
@@ -77,16 +78,16 @@ def test_the_end_of_the_working_day_counts_as_becoming_unavailable(desk):
 
 
 def test_business_time_and_low_severities_are_not_watched(desk):
-    on_shift(desk.duty, madrid(2026, 6, 3, 0, 0), madrid(2026, 6, 4, 0, 0))
+    shift(desk.duty, madrid(2026, 6, 3, 0, 0), madrid(2026, 6, 4, 0, 0))
     file(desk, severity=3)  # business-time clock
-    away(desk.tam, FILED + MIN, FILED + datetime.timedelta(days=1))
+    absent(desk.tam, FILED + MIN, FILED + datetime.timedelta(days=1))
     assert watch_owners(FILED + 2 * MIN) == 0
 
 
 def test_the_incident_leaves_the_queue_when_the_owner_is_back_or_someone_takes_it(desk, staff):
-    on_shift(desk.duty, madrid(2026, 6, 3, 0, 0), madrid(2026, 6, 4, 0, 0))
+    shift(desk.duty, madrid(2026, 6, 3, 0, 0), madrid(2026, 6, 4, 0, 0))
     first, second = file(desk), file(desk)
-    away(desk.tam, FILED + MIN, FILED + 5 * MIN)
+    absent(desk.tam, FILED + MIN, FILED + 5 * MIN)
     watch_owners(FILED + 2 * MIN)
     assert owner_away_queue(desk, FILED + 2 * MIN) == {first.pk, second.pk}
     with time_machine.travel(FILED + 3 * MIN, tick=False):
@@ -97,9 +98,9 @@ def test_the_incident_leaves_the_queue_when_the_owner_is_back_or_someone_takes_i
 
 
 def test_the_notice_says_who_is_away_until_when_and_that_nothing_was_reassigned(desk):
-    on_shift(desk.duty, madrid(2026, 6, 3, 0, 0), madrid(2026, 6, 4, 0, 0))
+    shift(desk.duty, madrid(2026, 6, 3, 0, 0), madrid(2026, 6, 4, 0, 0))
     incident = file(desk)
-    away(desk.tam, FILED + MIN, madrid(2026, 6, 5, 0, 0))
+    absent(desk.tam, FILED + MIN, madrid(2026, 6, 5, 0, 0))
     watch_owners(FILED + 2 * MIN)
     with time_machine.travel(FILED + 3 * MIN, tick=False):
         outbox_send()
@@ -112,9 +113,9 @@ def test_the_notice_says_who_is_away_until_when_and_that_nothing_was_reassigned(
 
 
 def test_each_spell_away_is_told_once(desk):
-    on_shift(desk.duty, madrid(2026, 6, 3, 0, 0), madrid(2026, 6, 4, 0, 0))
+    shift(desk.duty, madrid(2026, 6, 3, 0, 0), madrid(2026, 6, 4, 0, 0))
     incident = file(desk)
-    away(desk.tam, FILED + 5 * MIN, FILED + 10 * MIN)
-    away(desk.tam, FILED + 15 * MIN, FILED + 20 * MIN)
+    absent(desk.tam, FILED + 5 * MIN, FILED + 10 * MIN)
+    absent(desk.tam, FILED + 15 * MIN, FILED + 20 * MIN)
     assert [watch_owners(FILED + m * MIN) for m in (6, 7, 11, 16, 17)] == [1, 0, 0, 1, 0]
     assert len(notices(incident)) == 2

@@ -6,7 +6,8 @@ import time_machine
 from incidents.models import EventKind, IncidentEvent, RouteReason
 from incidents.timeline import summary
 from tests.factories import IncidentFactory
-from tests.tam.conftest import away, madrid, on_shift
+from tests.tam.conftest import madrid
+from tests.tam.people import absent, shift
 
 # A Wednesday at 11:00 in Madrid, and the Friday evening after it.
 WEDNESDAY = madrid(2026, 6, 3, 11, 0)
@@ -30,7 +31,7 @@ def test_an_available_tam_gets_the_incident(desk):
 
 
 def test_a_tam_on_leave_hands_over_to_the_available_backup(desk):
-    away(desk.tam, madrid(2026, 6, 1, 0, 0), madrid(2026, 6, 8, 0, 0))
+    absent(desk.tam, madrid(2026, 6, 1, 0, 0), madrid(2026, 6, 8, 0, 0))
     incident = file_at(desk, WEDNESDAY)
     assert incident.assignee == desk.backup
     assert routed(incident)[:2] == (desk.backup.pk, RouteReason.BACKUP_TAM)
@@ -38,7 +39,7 @@ def test_a_tam_on_leave_hands_over_to_the_available_backup(desk):
 
 def test_outside_the_tams_hours_the_duty_manager_on_shift_gets_it(desk):
     # Friday 18:00 in Madrid: the TAM's (and backup's) Monday-Friday 9-18 day has ended.
-    on_shift(desk.duty, madrid(2026, 6, 5, 17, 0), madrid(2026, 6, 6, 9, 0))
+    shift(desk.duty, madrid(2026, 6, 5, 17, 0), madrid(2026, 6, 6, 9, 0))
     incident = file_at(desk, FRIDAY_EVENING)
     assert incident.assignee == desk.duty
     assert routed(incident)[:2] == (desk.duty.pk, RouteReason.TAM_UNAVAILABLE)
@@ -56,8 +57,8 @@ def test_with_nobody_on_duty_the_incident_stays_unassigned_and_says_why(desk):
 
 
 def test_a_duty_manager_on_leave_is_not_on_duty(desk):
-    on_shift(desk.duty, madrid(2026, 6, 5, 17, 0), madrid(2026, 6, 6, 9, 0))
-    away(desk.duty, madrid(2026, 6, 5, 0, 0), madrid(2026, 6, 6, 0, 0))
+    shift(desk.duty, madrid(2026, 6, 5, 17, 0), madrid(2026, 6, 6, 9, 0))
+    absent(desk.duty, madrid(2026, 6, 5, 0, 0), madrid(2026, 6, 6, 0, 0))
     incident = file_at(desk, FRIDAY_EVENING)
     assert incident.assignee is None
     assert routed(incident)[1] == RouteReason.NOBODY_ON_DUTY
@@ -67,7 +68,7 @@ def test_without_a_tam_the_incident_goes_to_the_shared_queue(desk):
     desk.tenant.contract.backup_tam = None
     desk.tenant.contract.tam = None
     desk.tenant.contract.save(update_fields=["tam", "backup_tam"])
-    on_shift(desk.duty, madrid(2026, 6, 1, 0, 0), madrid(2026, 6, 8, 0, 0))
+    shift(desk.duty, madrid(2026, 6, 1, 0, 0), madrid(2026, 6, 8, 0, 0))
     incident = file_at(desk, WEDNESDAY)
     assert incident.assignee is None
     assert routed(incident)[:2] == (None, RouteReason.NO_TAM)
@@ -75,7 +76,7 @@ def test_without_a_tam_the_incident_goes_to_the_shared_queue(desk):
 
 def test_a_call_logged_late_is_routed_by_the_time_it_was_received(desk, staff):
     # Logged on Monday morning, received on Friday evening: the TAM was off then.
-    on_shift(desk.duty, madrid(2026, 6, 5, 17, 0), madrid(2026, 6, 6, 9, 0))
+    shift(desk.duty, madrid(2026, 6, 5, 17, 0), madrid(2026, 6, 6, 9, 0))
     with time_machine.travel(madrid(2026, 6, 8, 10, 0), tick=False):
         incident = IncidentFactory(
             actor=staff["engineer"],
@@ -91,8 +92,8 @@ def test_the_routed_event_reads_in_words_for_staff_only(desk):
     _to, _reason, event = routed(incident)
     assert event.internal  # staff only
     assert summary(event) == f"Routed to {desk.tam}: the account's TAM is available"
-    away(desk.tam, madrid(2026, 6, 1), madrid(2026, 6, 30))
-    away(desk.backup, madrid(2026, 6, 1), madrid(2026, 6, 30))
+    absent(desk.tam, madrid(2026, 6, 1), madrid(2026, 6, 30))
+    absent(desk.backup, madrid(2026, 6, 1), madrid(2026, 6, 30))
     _to, _reason, event = routed(file_at(desk, WEDNESDAY))
     assert summary(event) == ("Left in the shared queue: the TAM is away and nobody is on duty")
 
@@ -109,8 +110,8 @@ def test_the_routed_tam_is_told_of_the_new_incident(desk):
 def test_an_incident_left_unassigned_is_not_announced_to_the_absent_tam(desk, staff):
     from incidents.models import Notification
 
-    away(desk.tam, madrid(2026, 6, 1), madrid(2026, 6, 30))
-    away(desk.backup, madrid(2026, 6, 1), madrid(2026, 6, 30))
+    absent(desk.tam, madrid(2026, 6, 1), madrid(2026, 6, 30))
+    absent(desk.backup, madrid(2026, 6, 1), madrid(2026, 6, 30))
     incident = file_at(desk, WEDNESDAY)
     told = set(Notification.objects.filter(incident=incident).values_list("recipient", flat=True))
     assert desk.tam.email not in told
