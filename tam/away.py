@@ -26,13 +26,17 @@ from tam.availability import schedules
 logger = logging.getLogger(__name__)
 
 
+# A running (not stopped, not paused) calendar-time clock: the kind an absence endangers.
+RUNNING_CALENDAR = {
+    "kind": ClockKind.CALENDAR,
+    "stopped_at__isnull": True,
+    "paused_at__isnull": True,
+}
+
+
 def _calendar_clock():
     return SlaClock.objects.filter(
-        organization_id=OuterRef("organization_id"),
-        incident_id=OuterRef("pk"),
-        kind=ClockKind.CALENDAR,
-        stopped_at__isnull=True,
-        paused_at__isnull=True,
+        organization_id=OuterRef("organization_id"), incident_id=OuterRef("pk"), **RUNNING_CALENDAR
     )
 
 
@@ -45,7 +49,7 @@ def watched():
     )
 
 
-def _tell(incident: Incident, clock: SlaClock, now: datetime.datetime, away) -> int:
+def _tell(incident: Incident, clock: SlaClock, now: datetime.datetime, away) -> None:
     event = record(
         incident,
         EventKind.OWNER_AWAY,
@@ -63,7 +67,6 @@ def _tell(incident: Incident, clock: SlaClock, now: datetime.datetime, away) -> 
     episode = away.next_change or clock.due_at
     rows = outbox_rows(event, emails(people), now, clock_id=clock.pk, deadline=episode)
     Notification.objects.bulk_create(rows, ignore_conflicts=True)
-    return len(rows)
 
 
 def watch_owners(now: datetime.datetime | None = None) -> int:
@@ -104,11 +107,7 @@ def watch_owners(now: datetime.datetime | None = None) -> int:
                 continue  # being changed right now, or already told: the next run looks again
             clock = (
                 SlaClock.objects.filter(
-                    organization_id=incident.organization_id,
-                    incident=incident,
-                    kind=ClockKind.CALENDAR,
-                    stopped_at__isnull=True,
-                    paused_at__isnull=True,
+                    organization_id=incident.organization_id, incident=incident, **RUNNING_CALENDAR
                 )
                 .order_by("due_at")
                 .first()
