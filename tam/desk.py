@@ -6,9 +6,7 @@ not count. It reads only columns of the incident row (`incidents.deadlines` keep
 so PostgreSQL walks a partial index of open incidents instead of sorting them all.
 """
 
-import base64
 import datetime
-import json
 
 from django.db import models
 from django.db.models import Count, F, Q, QuerySet
@@ -16,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from contracts.models import Contract
 from incidents.models import DONE_STATUSES, URGENCY_FIELDS, Incident, Status
+from portal import keyset
 from portal.models import User
 from tam.rota import DUTY_ROLES
 
@@ -33,6 +32,7 @@ class Queue(models.TextChoices):
 
 # Fields that may be empty sort last ascending (PostgreSQL's default for an index).
 NULLABLE = frozenset({"sla_breached_at", "sla_due_at"})
+DATETIMES = NULLABLE | {"received_at"}
 URGENCY = [F(name).asc(nulls_last=True) if name in NULLABLE else name for name in URGENCY_FIELDS]
 OPEN = ~Q(status__in=DONE_STATUSES)
 
@@ -96,52 +96,17 @@ def urgency_key(incident: Incident) -> list:
 
 
 def encode_cursor(incident: Incident) -> str:
-    values = [
-        v.isoformat() if isinstance(v, datetime.datetime) else v for v in urgency_key(incident)
-    ]
-    return base64.urlsafe_b64encode(json.dumps(values).encode()).decode()
+    return keyset.encode(urgency_key(incident))
 
 
 def decode_cursor(cursor: str) -> list | None:
     """The cursor's key, or None for anything that is not one of ours."""
-    try:
-        values = json.loads(base64.urlsafe_b64decode(cursor.encode()).decode())
-        if not isinstance(values, list) or len(values) != len(URGENCY_FIELDS):
-            return None
-        key = []
-        for name, value in zip(URGENCY_FIELDS, values, strict=True):
-            if value is None and name in NULLABLE:
-                key.append(None)
-            elif name in NULLABLE or name == "received_at":
-                key.append(datetime.datetime.fromisoformat(value))
-            else:
-                key.append(int(value))
-        return key
-    except (ValueError, TypeError, AttributeError, json.JSONDecodeError):
-        return None
-
-
-def _after_field(name: str, value) -> Q:
-    """Rows strictly after `value` in `name`'s ascending, NULLs-last order."""
-    if value is None:
-        return Q(pk__in=[])  # nothing sorts after an empty value
-    if name in NULLABLE:
-        return Q(**{f"{name}__gt": value}) | Q(**{f"{name}__isnull": True})
-    return Q(**{f"{name}__gt": value})
-
-
-def _equal_field(name: str, value) -> Q:
-    return Q(**{f"{name}__isnull": True}) if value is None else Q(**{name: value})
+    return keyset.decode(cursor, URGENCY_FIELDS, datetimes=DATETIMES, nullable=NULLABLE)
 
 
 def after(key: list) -> Q:
-    """Rows after `key` in the urgency order (a lexicographic keyset condition)."""
-    condition = Q(pk__in=[])
-    prefix = Q()
-    for name, value in zip(URGENCY_FIELDS, key, strict=True):
-        condition |= prefix & _after_field(name, value)
-        prefix &= _equal_field(name, value)
-    return condition
+    """Rows after `key` in the urgency order."""
+    return keyset.after(URGENCY_FIELDS, key, nullable=NULLABLE)
 
 
 def urgency_page(

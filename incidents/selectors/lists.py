@@ -1,15 +1,13 @@
 """The incident list: filters, sorting and keyset pagination."""
 
-import base64
-import datetime
 import functools
-import json
 import operator
 from dataclasses import dataclass
 
 from django.db.models import Prefetch, Q, QuerySet
 
 from incidents.models import DONE_STATUSES, Incident, SlaClock
+from portal import keyset
 from portal.models import User
 
 SORTS = {
@@ -18,41 +16,10 @@ SORTS = {
     "severity": ("severity", "-received_at", "-id"),
 }
 
+# The sort fields that are instants (in cursors too).
+DATETIMES = frozenset({"received_at"})
 # What the incident list's text search reads.
 TEXT_FIELDS = ("title", "description", "number")
-
-
-def encode_cursor(values: list) -> str:
-    raw = json.dumps([v.isoformat() if isinstance(v, datetime.datetime) else v for v in values])
-    return base64.urlsafe_b64encode(raw.encode()).decode()
-
-
-def decode_cursor(cursor: str, sort: str) -> list | None:
-    try:
-        values = json.loads(base64.urlsafe_b64decode(cursor.encode()).decode())
-        fields = SORTS[sort]
-        if len(values) != len(fields):
-            return None
-        return [
-            datetime.datetime.fromisoformat(v) if f.lstrip("-") == "received_at" else int(v)
-            for f, v in zip(fields, values, strict=True)
-        ]
-    except (ValueError, TypeError, KeyError, json.JSONDecodeError):
-        return None
-
-
-def _after(sort: str, values: list) -> Q:
-    """Rows after the cursor in the sort order (a lexicographic keyset condition)."""
-    fields = SORTS[sort]
-    condition = Q()
-    for i, field in enumerate(fields):
-        name = field.lstrip("-")
-        op = "lt" if field.startswith("-") else "gt"
-        step = Q(**{f"{name}__{op}": values[i]})
-        for prev_field, prev_value in zip(fields[:i], values[:i], strict=True):
-            step &= Q(**{prev_field.lstrip("-"): prev_value})
-        condition |= step
-    return condition
 
 
 def filter_incidents(
@@ -108,13 +75,13 @@ def incident_page(
         Prefetch("clocks", queryset=SlaClock.objects.order_by("metric"))
     )
     if cursor:
-        values = decode_cursor(cursor, sort)
+        values = keyset.decode(cursor, SORTS[sort], datetimes=DATETIMES)
         if values is not None:
-            queryset = queryset.filter(_after(sort, values))
+            queryset = queryset.filter(keyset.after(SORTS[sort], values))
     rows = list(queryset[: size + 1])
     next_cursor = None
     if len(rows) > size:
         rows = rows[:size]
         last = rows[-1]
-        next_cursor = encode_cursor([getattr(last, f.lstrip("-")) for f in SORTS[sort]])
+        next_cursor = keyset.encode([getattr(last, f.lstrip("-")) for f in SORTS[sort]])
     return IncidentPage(rows, next_cursor, sort)
