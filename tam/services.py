@@ -77,6 +77,8 @@ def absence_save(
     absence: Absence | None = None,
 ) -> Absence:
     """Record (or change) an absence: provider admins for anyone, staff for themselves."""
+    if absence is not None and not (actor.is_provider_admin or actor.pk == absence.staff_id):
+        raise PermissionDenied(_("Only a provider admin changes someone else's absence."))
     if not (actor.is_provider_admin or actor.pk == staff.pk):
         raise PermissionDenied(_("Only a provider admin records someone else's absence."))
     _check_staff(staff)
