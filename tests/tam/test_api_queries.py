@@ -3,14 +3,13 @@
 import datetime
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
 from portal.models import StaffRole
 from tam.models import WorkingHours
 from tests.conftest import make_tenant
 from tests.factories import IncidentFactory, StaffFactory
 from tests.tam.people import absent, office_calendar, shift
+from tests.test_query_counts import count
 
 pytestmark = pytest.mark.django_db
 
@@ -36,13 +35,6 @@ def add_rows(n: int, hours) -> None:
         tenant.contract.tam = StaffFactory(staff_role=StaffRole.TAM)
         tenant.contract.save(update_fields=["tam"])
         IncidentFactory(actor=tenant.member, severity=1 + i % 4)
-
-
-def count(client, url) -> int:
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(url)
-    assert response.status_code == 200, (url, response.content)
-    return len(queries)
 
 
 @pytest.mark.parametrize("url", URLS)

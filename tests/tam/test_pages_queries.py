@@ -2,8 +2,6 @@
 
 import pytest
 import time_machine
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
 from contracts.models import Contract, Tier
 from portal.models import StaffRole
@@ -15,15 +13,9 @@ from tests.factories import (
     StaffFactory,
 )
 from tests.tam.people import DAY, FRIDAY_MORNING, H, absent, office_calendar, shift, works
+from tests.test_query_counts import count
 
 pytestmark = pytest.mark.django_db
-
-
-def count(client, url) -> int:
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(url)
-    assert response.status_code == 200, url
-    return len(queries)
 
 
 def grows(client, url, add, few=2, more=6) -> tuple[int, int]:
