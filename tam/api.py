@@ -68,7 +68,7 @@ def staff_facts(people) -> dict:
     now = timezone.now()
     plans = schedules([person.pk for person in people], now)
     return {
-        "calendars": {pk: plan.calendar_id for pk, plan in plans.items()},
+        "calendars": {pk: plan.hours.pk if plan.hours else None for pk, plan in plans.items()},
         "availability": {pk: plan.at(now) for pk, plan in plans.items()},
     }
 

@@ -14,6 +14,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from contracts.business_time import WorkCalendar, is_open, next_closing, next_opening
+from contracts.models import BusinessCalendar
 from contracts.sla import work_calendar
 from tam.models import Absence, AbsenceReason, WorkingHours
 
@@ -45,7 +46,7 @@ class Schedule:
     """One person's hours and absences around an instant."""
 
     calendar: WorkCalendar | None = None
-    calendar_id: int | None = None  # the working hours' business calendar
+    hours: BusinessCalendar | None = None  # the working hours' business calendar
     zone: zoneinfo.ZoneInfo = UTC
     absences: list[tuple[datetime.datetime, datetime.datetime, str]] = field(default_factory=list)
 
@@ -106,7 +107,7 @@ def schedules(staff_ids: Iterable[int], at: datetime.datetime) -> dict[int, Sche
     )
     for row in hours:
         calendar = work_calendar(row.calendar)
-        found[row.staff_id].calendar_id = row.calendar_id
+        found[row.staff_id].hours = row.calendar
         if calendar.always_open or calendar.windows:
             found[row.staff_id].calendar = calendar
         found[row.staff_id].zone = zoneinfo.ZoneInfo(row.calendar.timezone)

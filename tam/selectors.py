@@ -20,9 +20,9 @@ from portal.models import Membership, Organization, User
 from portal.rules import organization_today
 from portal.selectors import members_of
 from tam import rota, wording
-from tam.availability import Availability, availability
+from tam.availability import Availability, schedules
 from tam.desk import OPEN, breached
-from tam.models import Absence, DutyShift, WorkingHours
+from tam.models import Absence, DutyShift
 from tam.rota import DUTY_ROLES
 
 # The portfolio's SLA record looks this far back (clocks stopped within it).
@@ -224,13 +224,10 @@ class StaffRow:
 
 def staff_rows(people: list[User], now: datetime.datetime) -> list[StaffRow]:
     """Each person's availability now, its next change in words, their working hours and
-    their absences not yet over: six queries for any number of people."""
+    their absences not yet over: five queries for any number of people."""
     ids = [p.pk for p in people]
-    states = availability(ids, now)
-    hours = {
-        row.staff_id: row.calendar
-        for row in WorkingHours.objects.filter(staff_id__in=ids).select_related("calendar")
-    }
+    plans = schedules(ids, now)
+    states = {pk: plan.at(now) for pk, plan in plans.items()}
     upcoming = defaultdict(list)
     for absence in Absence.objects.filter(staff_id__in=ids, ends_at__gt=now).order_by(
         "starts_at", "pk"
@@ -242,7 +239,7 @@ def staff_rows(people: list[User], now: datetime.datetime) -> list[StaffRow]:
             state=states[p.pk],
             label=wording.state_label(states[p.pk]),
             words=wording.availability_words(states[p.pk], now),
-            calendar=hours.get(p.pk),
+            calendar=plans[p.pk].hours,
             absences=upcoming[p.pk],
         )
         for p in people
