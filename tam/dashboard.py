@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy
 from contracts.models import Product, Tier
 from incidents.models import EntryKind, Incident, ThreadEntry
 from incidents.selectors import filter_incidents, incidents_for_user
+from incidents.selectors.sla import span_catalogue, span_words
 from portal.models import Organization, User
 from portal.selectors import staff_members
 from tam.desk import Queue, queue_condition, queue_counts, queues_for, urgency_page
@@ -41,18 +42,8 @@ def countdown_words() -> dict[str, str]:
         Countdown.AT_RISK: _("at risk: due in %(span)s"),
         Countdown.RUNNING: _("due in %(span)s"),
         Countdown.NONE: _("no running clock"),
-        "days": _("%(days)s d %(hours)s h"),
-        "hours": _("%(hours)s h %(minutes)s min"),
-        "minutes": _("%(minutes)s min"),
+        **span_catalogue(),
     }
-
-
-def span_words(delta: datetime.timedelta, words: dict[str, str]) -> str:
-    minutes = int(abs(delta.total_seconds()) // 60)
-    days, rest = divmod(minutes, 1440)
-    hours, mins = divmod(rest, 60)
-    key = "days" if days else "hours" if hours else "minutes"
-    return words[key] % {"days": days, "hours": hours, "minutes": mins}
 
 
 @dataclass(frozen=True)

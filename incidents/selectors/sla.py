@@ -4,20 +4,29 @@ import datetime
 from dataclasses import dataclass
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from contracts.models import Metric
 from incidents.models import Incident, SlaClock
 
 
-def _span(delta: datetime.timedelta) -> str:
+def span_catalogue() -> dict[str, str]:
+    """How a span to or from a deadline reads, by its largest unit (the desk's script
+    fills the same sentences in as it ticks)."""
+    return {
+        "days": _("%(days)s d %(hours)s h"),
+        "hours": _("%(hours)s h %(minutes)s min"),
+        "minutes": _("%(minutes)s min"),
+    }
+
+
+def span_words(delta: datetime.timedelta, words: dict[str, str] | None = None) -> str:
+    """A span in words: "2 d 3 h", "4 h 5 min", "12 min" (`words` from `span_catalogue`)."""
     minutes = int(abs(delta.total_seconds()) // 60)
     days, rest = divmod(minutes, 1440)
     hours, mins = divmod(rest, 60)
-    if days:
-        return f"{days} d {hours} h"
-    if hours:
-        return f"{hours} h {mins} min"
-    return f"{mins} min"
+    key = "days" if days else "hours" if hours else "minutes"
+    return (words or span_catalogue())[key] % {"days": days, "hours": hours, "minutes": mins}
 
 
 @dataclass(frozen=True)
@@ -42,7 +51,7 @@ def clock_state(clock: SlaClock, now: datetime.datetime | None = None) -> ClockS
         # A breach recorded before a severity change moved the deadline (or before a
         # pause) stays a breach.
         since = clock.due_at if clock.due_at and clock.due_at <= now else clock.breached_at
-        text = f"breached {_span(now - since)} ago"
+        text = f"breached {span_words(now - since)} ago"
         if clock.paused_at is not None:
             text += ", paused while waiting on the customer"
         return ClockState(clock.metric, "breached", text, clock)
@@ -50,9 +59,9 @@ def clock_state(clock: SlaClock, now: datetime.datetime | None = None) -> ClockS
         return ClockState(clock.metric, "paused", "paused, waiting on customer", clock)
     if clock.warn_at and clock.warn_at <= now:
         return ClockState(
-            clock.metric, "at_risk", f"at risk: due in {_span(clock.due_at - now)}", clock
+            clock.metric, "at_risk", f"at risk: due in {span_words(clock.due_at - now)}", clock
         )
-    return ClockState(clock.metric, "running", f"due in {_span(clock.due_at - now)}", clock)
+    return ClockState(clock.metric, "running", f"due in {span_words(clock.due_at - now)}", clock)
 
 
 def sla_states(incident: Incident, now=None) -> list[ClockState]:
