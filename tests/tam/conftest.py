@@ -12,6 +12,7 @@ from tam.models import WorkingHours
 from tests.conftest import make_tenant
 from tests.factories import StaffFactory
 from tests.incidents.conftest import widen
+from tests.tam.desk_world import World, build_world
 from tests.tam.people import MADRID, office_calendar
 
 UTC = datetime.UTC
@@ -46,3 +47,15 @@ def desk(db) -> Desk:
     tenant.contract.backup_tam = backup
     tenant.contract.save(update_fields=["tam", "backup_tam"])
     return Desk(tenant, tam, backup, duty, hours)
+
+
+@pytest.fixture
+def world(db) -> World:
+    """The desk page tests' four incidents, observed at T (tests/tam/desk_world.py)."""
+    return build_world()
+
+
+@pytest.fixture
+def engineer_client(client, world):
+    client.force_login(world.engineer)
+    return client

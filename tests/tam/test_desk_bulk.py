@@ -7,20 +7,8 @@ from incidents.models import EventKind, Incident, IncidentEvent, Status
 from incidents.services import incident_change_status
 from portal.models import StaffRole
 from tests.factories import StaffFactory
-from tests.tam.desk_world import build_world
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def world():
-    return build_world()
-
-
-@pytest.fixture
-def engineer_client(client, world):
-    client.force_login(world.engineer)
-    return client
 
 
 def bulk(client, incidents, query="queue=open&severity=2", **data):

@@ -6,20 +6,9 @@ import time_machine
 
 from incidents.models import Incident
 from incidents.services import incident_assign
-from tests.tam.desk_world import MIN, T, build_world, filed, row_html, row_ids, tab_count
+from tests.tam.desk_world import MIN, T, filed, row_html, row_ids, tab_count
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def world():
-    return build_world()
-
-
-@pytest.fixture
-def engineer_client(client, world):
-    client.force_login(world.engineer)
-    return client
 
 
 def live(client, query, at=T, **headers):

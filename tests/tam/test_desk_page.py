@@ -12,7 +12,6 @@ from tests.factories import StaffFactory
 from tests.tam.desk_world import (
     MIN,
     T,
-    build_world,
     filed,
     row_html,
     row_ids,
@@ -20,11 +19,6 @@ from tests.tam.desk_world import (
 )
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def world():
-    return build_world()
 
 
 @pytest.fixture
