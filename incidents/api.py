@@ -31,7 +31,9 @@ from incidents.models import (
 from incidents.services.status import UNCHANGED
 from portal.api import RefusalSerializer
 from portal.models import Organization, User
+from portal.parsers import FormParser
 from portal.selectors import staff_members
+from portal.uploads import install_upload_handler
 from tam.desk import Queue, decode_cursor, queue_condition, urgency_page
 
 URGENCY_SORT = "urgency"
@@ -211,6 +213,13 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     serializer_class = IncidentSerializer
     pagination_class = IncidentCursorPagination
 
+    def initialize_request(self, request, *args, **kwargs):
+        # Only an upload reads files, so only its request gets the bounded handler (before
+        # authentication, which may read the body for the CSRF check).
+        if request.method == "POST" and self.action_map.get("post") == "attachments":
+            install_upload_handler(request)
+        return super().initialize_request(request, *args, **kwargs)
+
     def get_queryset(self):
         queryset = selectors.incidents_for_user(self.request.user).prefetch_related("clocks")
         if self.action == "list":
@@ -349,7 +358,7 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     @action(
         detail=True,
         methods=["get", "post"],
-        parser_classes=[parsers.MultiPartParser, parsers.FormParser],
+        parser_classes=[parsers.MultiPartParser, FormParser],
     )
     def attachments(self, request, *args, **kwargs):
         incident = self.get_object()

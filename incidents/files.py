@@ -11,8 +11,6 @@ moving them to object storage is configuration.
 
 import hashlib
 import io
-import re
-import unicodedata
 import uuid
 from dataclasses import dataclass
 from pathlib import PurePosixPath
@@ -28,6 +26,7 @@ from django.utils.translation import gettext as _
 
 from incidents.models import Attachment
 from portal.models import User
+from portal.uploads import describe_bytes, safe_name
 
 SAMPLE_PASSWORD = b"infected"
 CHUNK = 1024 * 1024
@@ -50,21 +49,6 @@ def storage() -> Storage:
 
 def max_upload_bytes() -> int:
     return settings.PORTAL_MAX_UPLOAD_BYTES
-
-
-def describe_bytes(size: int) -> str:
-    if size >= 1024 * 1024:
-        return f"{size / (1024 * 1024):.3g} MB"
-    if size >= 1024:
-        return f"{size / 1024:.3g} KB"
-    return f"{size} bytes"
-
-
-def safe_name(name: str) -> str:
-    """A display name with no path, control characters or leading dots."""
-    name = unicodedata.normalize("NFC", PurePosixPath(name.replace("\\", "/")).name)
-    name = re.sub(r"[\x00-\x1f\x7f/]", "", name).strip().lstrip(".")
-    return name[:200] or "file"
 
 
 def check_size(upload: UploadedFile) -> None:

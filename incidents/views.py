@@ -16,6 +16,7 @@ from incidents.models import CloseReason, Kind, Status
 from portal.access import organization_of
 from portal.errors import ContractRuleError
 from portal.rules import organization_zone
+from portal.uploads import accepts_uploads
 
 
 def _add_errors(form, exc: ValidationError) -> None:
@@ -59,6 +60,7 @@ def incident_list(request):
 
 
 @login_required
+@accepts_uploads
 def incident_new(request):
     user = request.user
     staff = user.is_provider_staff
@@ -164,6 +166,7 @@ def incident_detail(request, incident_id: int):
 
 
 @login_required
+@accepts_uploads
 @require_POST
 def incident_reply(request, incident_id: int):
     incident = selectors.incident_for_user(request.user, incident_id)
@@ -260,6 +263,7 @@ def incident_update(request, incident_id: int):
 
 
 @login_required
+@accepts_uploads
 @require_POST
 def attachment_upload(request, incident_id: int):
     incident = selectors.incident_for_user(request.user, incident_id)

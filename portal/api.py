@@ -1,6 +1,7 @@
 """Shared REST API plumbing: error shapes (API.md conventions), the configuration viewset
 and the refusal schema that every feature app's API uses (pagination: portal/pagination.py)."""
 
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import ProtectedError
 from django.utils.translation import gettext as _
@@ -10,11 +11,23 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from portal.errors import ContractRuleError, RuleCode
+from portal.uploads import UploadTooLarge, too_many_files_message
 
 
 def exception_handler(exc, context):
     if isinstance(exc, ContractRuleError):
         return Response({"code": exc.code, "detail": exc.detail}, status=status.HTTP_409_CONFLICT)
+    if isinstance(exc, UploadTooLarge):
+        return Response({"file": [str(exc)]}, status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
+    if isinstance(exc, RequestDataTooBig):
+        return Response(
+            {"non_field_errors": [_("The request body is too large.")]},
+            status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+        )
+    if isinstance(exc, TooManyFilesSent):
+        exc = ValidationError({"file": [too_many_files_message()]})
+    elif isinstance(exc, TooManyFieldsSent):
+        exc = ValidationError({"non_field_errors": [_("The request has too many fields.")]})
     if isinstance(exc, DjangoValidationError):
         exc = ValidationError(
             exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}

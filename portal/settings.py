@@ -195,6 +195,11 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PARSER_CLASSES": [
+        "portal.parsers.JSONParser",
+        "portal.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "portal.pagination.IdCursorPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -248,9 +253,11 @@ PASSWORD_RESET_TIMEOUT = 7 * 24 * 3600
 # Largest attachment accepted, in bytes (default 25 MB).
 PORTAL_MAX_UPLOAD_BYTES = env_int("PORTAL_MAX_UPLOAD_BYTES", 25 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
-# Uploads stay in memory (bounded by the limit above): a malware sample is never written
-# to a temporary file as itself before it is wrapped in its encrypted zip.
-FILE_UPLOAD_HANDLERS = ["portal.uploads.BoundedMemoryUploadHandler"]
+# Files in one request (the attachment views take one; a few spare for the API).
+DATA_UPLOAD_MAX_NUMBER_FILES = 5
+# No view reads files unless it installs the bounded in-memory handler for its own request
+# (portal/uploads.py): everywhere else a file part stops the body being read.
+FILE_UPLOAD_HANDLERS = ["portal.uploads.RefuseFilesHandler"]
 # Customers may close or reopen an incident this many days after its resolution.
 PORTAL_REOPEN_DAYS = env_int("PORTAL_REOPEN_DAYS", 14)
 # The desk refreshes its rows and counts this often, in seconds (tests shorten it).

@@ -55,7 +55,7 @@ def test_file_is_stored_under_a_generated_name_and_downloaded_as_attachment(
 def test_file_over_the_limit_is_refused_naming_the_limit(api, ours, incident, settings):
     settings.PORTAL_MAX_UPLOAD_BYTES = 1024
     response = upload(api, ours.member, incident, "big.log", b"x" * 2048)
-    assert response.status_code == 400
+    assert response.status_code == 413
     message = response.json()["file"][0]
     assert "big.log" in message
     assert "limited to 1 KB" in message
@@ -190,11 +190,11 @@ def test_a_large_sample_never_touches_a_temporary_file(
     assert archive.read("big-dropper.exe") == content
 
 
-def test_an_oversized_upload_is_refused_by_its_real_size(api, ours, incident, settings):
+def test_an_oversized_upload_is_refused_by_the_bytes_received(api, ours, incident, settings):
     settings.PORTAL_MAX_UPLOAD_BYTES = 3 * 1024 * 1024
     response = upload(api, ours.member, incident, "huge.bin", b"x" * (4 * 1024 * 1024))
-    assert response.status_code == 400
-    assert response.json()["file"] == ["huge.bin is 4 MB; files are limited to 3 MB."]
+    assert response.status_code == 413
+    assert response.json()["file"] == ["huge.bin is larger than 3 MB; files are limited to 3 MB."]
 
 
 def test_files_on_internal_notes_stay_with_the_staff(api, client, ours, staff, incident):

@@ -1,0 +1,71 @@
+"""The API's body parsers, bounded: a body past DATA_UPLOAD_MAX_MEMORY_SIZE is refused
+before it is read whole (413), and JSON nested deeper than MAX_JSON_DEPTH is a 400
+(Python's parser would otherwise fail with a RecursionError: a 500).
+
+Multipart bodies keep DRF's parser: Django bounds their fields by the same setting and
+their files by the upload handlers (portal/uploads.py).
+"""
+
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
+from django.http import QueryDict
+from django.utils.translation import gettext as _
+from rest_framework import parsers
+from rest_framework.exceptions import ParseError
+from rest_framework.settings import api_settings
+from rest_framework.utils import json
+
+# No request of the portal nests deeper than a few levels.
+MAX_JSON_DEPTH = 32
+
+
+def read_bounded(stream) -> bytes:
+    """The body, or RequestDataTooBig once it is past the limit (nothing more is read)."""
+    if stream is None:
+        return b""
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    body = stream.read(limit + 1) if limit is not None else stream.read()
+    if limit is not None and len(body) > limit:
+        raise RequestDataTooBig("Request body exceeded settings.DATA_UPLOAD_MAX_MEMORY_SIZE.")
+    return body
+
+
+def too_deep(data, limit: int = MAX_JSON_DEPTH) -> bool:
+    """Whether parsed JSON nests past `limit` arrays and objects (walked without recursion)."""
+    level = [data]
+    for _depth in range(limit + 1):
+        level = [
+            child
+            for item in level
+            if isinstance(item, list | dict)
+            for child in (item.values() if isinstance(item, dict) else item)
+        ]
+        if not level:
+            return False
+    return True
+
+
+class JSONParser(parsers.JSONParser):
+    def parse(self, stream, media_type=None, parser_context=None):
+        encoding = parsers.get_encoding(parser_context or {})
+        body = read_bounded(stream)
+        depth_message = _("JSON nested deeper than %(depth)s levels is refused.") % {
+            "depth": MAX_JSON_DEPTH
+        }
+        try:
+            text = body.decode(encoding)
+            constant = json.strict_constant if api_settings.STRICT_JSON else None
+            data = json.loads(text, parse_constant=constant)
+        except RecursionError:
+            raise ParseError(depth_message) from None
+        except ValueError as exc:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
+            raise ParseError(_("JSON parse error - %(error)s") % {"error": exc}) from None
+        if too_deep(data):
+            raise ParseError(depth_message)
+        return data
+
+
+class FormParser(parsers.FormParser):
+    def parse(self, stream, media_type=None, parser_context=None):
+        encoding = parsers.get_encoding(parser_context or {})
+        return QueryDict(read_bounded(stream), encoding=encoding)
