@@ -1,3 +1,4 @@
+from auditlog.mixins import AuditlogHistoryAdminMixin
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
@@ -36,7 +37,9 @@ class HolidayImportForm(ActionForm):
 
 
 @admin.register(BusinessCalendar)
-class BusinessCalendarAdmin(admin.ModelAdmin):
+class BusinessCalendarAdmin(AuditlogHistoryAdminMixin, admin.ModelAdmin):
+    show_auditlog_history_link = True  # each row links to its audit trail
+
     list_display = ["name", "timezone", "always_open"]
     search_fields = ["name"]
     inlines = [CalendarWindowInline, HolidayInline]
@@ -78,7 +81,9 @@ class SeverityTargetInline(admin.TabularInline):
 
 
 @admin.register(Tier)
-class TierAdmin(admin.ModelAdmin):
+class TierAdmin(AuditlogHistoryAdminMixin, admin.ModelAdmin):
+    show_auditlog_history_link = True  # each row links to its audit trail
+
     list_display = [
         "name",
         "code",
@@ -105,7 +110,9 @@ class ContractAdminForm(admin.ModelAdmin.form):
 
 
 @admin.register(Contract)
-class ContractAdmin(admin.ModelAdmin):
+class ContractAdmin(AuditlogHistoryAdminMixin, admin.ModelAdmin):
+    show_auditlog_history_link = True  # each row links to its audit trail
+
     form = ContractAdminForm
     list_display = [
         "organization",

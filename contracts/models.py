@@ -84,6 +84,10 @@ class CalendarWindow(models.Model):
     def __str__(self) -> str:
         return f"{WEEKDAY_NAMES[self.weekday]} {self.start:%H:%M}-{self.end:%H:%M}"
 
+    def get_additional_data(self) -> dict:
+        """auditlog: the window's changes belong to its calendar's history (portal.audit)."""
+        return {"calendar": self.calendar_id}
+
 
 class Holiday(models.Model):
     """A whole local date on which the windows that start that day do not open."""
@@ -102,6 +106,10 @@ class Holiday(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date} {self.name}".strip()
+
+    def get_additional_data(self) -> dict:
+        """auditlog: the holiday's changes belong to its calendar's history (portal.audit)."""
+        return {"calendar": self.calendar_id}
 
 
 class Product(models.Model):
@@ -215,6 +223,10 @@ class SeverityTarget(models.Model):
 
     def __str__(self) -> str:
         return f"{self.tier.code} S{self.severity} {self.metric}: {self.minutes} min {self.clock}"
+
+    def get_additional_data(self) -> dict:
+        """auditlog: the target's changes belong to its tier's history (portal.audit)."""
+        return {"tier": self.tier_id}
 
 
 class Contract(models.Model):

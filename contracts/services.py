@@ -127,16 +127,40 @@ def calendar_save(
         calendar.always_open = always_open
         calendar.save()
         if hours is not None:
-            calendar.hours.all().delete()
-            CalendarWindow.objects.bulk_create(
-                CalendarWindow(calendar=calendar, weekday=w, start=s, end=e) for w, s, e in hours
+            _replace_rows(
+                calendar.hours.all(),
+                {(w, s): {"end": e} for w, s, e in hours},
+                key=lambda row: (row.weekday, row.start),
+                make=lambda k, v: CalendarWindow(calendar=calendar, weekday=k[0], start=k[1], **v),
             )
         if holidays is not None:
-            calendar.holidays.all().delete()
-            Holiday.objects.bulk_create(
-                Holiday(calendar=calendar, date=d) for d in sorted(set(holidays))
+            _replace_rows(
+                calendar.holidays.all(),
+                {day: {} for day in sorted(set(holidays))},
+                key=lambda row: row.date,
+                make=lambda k, v: Holiday(calendar=calendar, date=k),
             )
     return calendar
+
+
+def _replace_rows(current, wanted: dict, *, key, make) -> None:
+    """Make the rows of `current` those of `wanted` (key -> other fields) row by row, so
+    the audit trail records what was added, changed and removed, not a wholesale rewrite."""
+    kept = set()
+    for row in current:
+        k = key(row)
+        if k not in wanted:
+            row.delete()
+            continue
+        kept.add(k)
+        changed = [name for name, value in wanted[k].items() if getattr(row, name) != value]
+        if changed:
+            for name in changed:
+                setattr(row, name, wanted[k][name])
+            row.save(update_fields=changed)
+    for k, fields in wanted.items():
+        if k not in kept:
+            make(k, fields).save()
 
 
 TIER_FIELDS = (
@@ -188,9 +212,17 @@ def tier_save(*, tier: Tier | None = None, targets: list[dict] | None = None, **
             setattr(tier, name, value)
         tier.save()
         if targets is not None:
-            tier.targets.all().delete()
-            SeverityTarget.objects.bulk_create(SeverityTarget(tier=tier, **t) for t in targets)
+            _replace_rows(
+                tier.targets.all(),
+                {(t["severity"], t["metric"]): _target_terms(t) for t in targets},
+                key=lambda row: (row.severity, row.metric),
+                make=lambda k, v: SeverityTarget(tier=tier, severity=k[0], metric=k[1], **v),
+            )
     return tier
+
+
+def _target_terms(target: dict) -> dict:
+    return {name: value for name, value in target.items() if name not in ("severity", "metric")}
 
 
 def calendar_import_holidays(
@@ -217,5 +249,6 @@ def calendar_import_holidays(
             for day, name in sorted(found.items())
             if day not in existing
         ]
-        Holiday.objects.bulk_create(added)
+        for holiday in added:
+            holiday.save()  # one by one: each addition is in the audit trail
     return added

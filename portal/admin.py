@@ -1,3 +1,4 @@
+from auditlog.mixins import AuditlogHistoryAdminMixin
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
@@ -13,14 +14,18 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(Organization)
-class OrganizationAdmin(admin.ModelAdmin):
+class OrganizationAdmin(AuditlogHistoryAdminMixin, admin.ModelAdmin):
+    show_auditlog_history_link = True  # each row links to its audit trail
+
     list_display = ["name", "timezone", "created_at"]
     search_fields = ["name"]
     inlines = [MembershipInline]
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(AuditlogHistoryAdminMixin, BaseUserAdmin):
+    show_auditlog_history_link = True  # each row links to its audit trail
+
     ordering = ["email"]
     list_display = ["email", "full_name", "staff_role", "is_active", "is_superuser"]
     list_filter = ["staff_role", "is_active", "is_superuser"]

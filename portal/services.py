@@ -64,14 +64,16 @@ def member_add(
 
 def member_remove(*, membership: Membership) -> None:
     """Withdraw a contact's access. The person stays, so everything they wrote is kept."""
-    User.objects.filter(pk=membership.user_id).update(is_active=False)
+    user = membership.user
+    user.is_active = False
+    user.save(update_fields=["is_active"])  # a save, not an update(): the audit trail sees it
 
 
 def member_set_role(*, membership: Membership, role: str) -> Membership:
     if role not in MemberRole.values:
         raise ValidationError({"role": f"Role must be one of {', '.join(MemberRole.values)}."})
-    Membership.objects.filter(pk=membership.pk).update(role=role)
     membership.role = role
+    membership.save(update_fields=["role"])  # a save, not an update(): the audit trail sees it
     return membership
 
 

@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "allauth",
     "allauth.account",
+    "auditlog",
     "portal",
     "contracts",
     "incidents",
@@ -58,6 +59,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "portal.audit.AuditMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -238,6 +240,29 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 if not DEBUG:
     SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", False)
     CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+
+# The audit trail (portal/audit.py): who changed what, when, and from where. A user's
+# entries name only the fields below: never the password hash or sign-in times.
+_AUDITED = [
+    "contracts.tier",
+    "contracts.severitytarget",
+    "contracts.businesscalendar",
+    "contracts.calendarwindow",
+    "contracts.holiday",
+    "portal.membership",
+    "tam.workinghours",
+]
+AUDITLOG_INCLUDE_TRACKING_MODELS = (
+    *({"model": name} for name in _AUDITED),
+    {"model": "contracts.contract", "exclude_fields": ["created_at"]},
+    {"model": "portal.organization", "exclude_fields": ["created_at", "next_incident_number"]},
+    {
+        "model": "portal.user",
+        "include_fields": ["email", "full_name", "staff_role", "is_active", "is_superuser"],
+    },
+)
+AUDITLOG_USE_FK_STRING_REPRESENTATION = True
+AUDITLOG_DISABLE_ON_RAW_SAVE = True
 
 LOGGING = {
     "version": 1,
