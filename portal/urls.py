@@ -3,7 +3,7 @@ from django.urls import include, path
 
 from contracts import views as contract_views
 from incidents import ops_views
-from portal import views
+from portal import audit_views, views
 from tam import pages as tam_pages
 
 urlpatterns = [
@@ -24,6 +24,12 @@ urlpatterns = [
         views.contact_remove,
         name="contact_remove",
     ),
+    path(
+        "organizations/<int:organization_id>/contacts/history/",
+        audit_views.contact_history,
+        name="contact_history",
+    ),
+    path("audit/", audit_views.audit_list, name="audit_list"),
     path(
         "organizations/<int:organization_id>/contracts/<int:contract_id>/owners/",
         tam_pages.contract_owners,

@@ -47,6 +47,9 @@ STAFF_URLS = [
     "/api/v1/tiers/",
     "/api/v1/calendars/",
     "/api/v1/staff/",
+    "/audit/",
+    "/audit/?type=organization&object={org}",
+    "/organizations/{org}/contacts/history/",
 ]
 
 
@@ -69,6 +72,7 @@ CUSTOMER_URLS = [
     "/api/v1/contracts/",
     "/api/v1/tiers/",
     "/api/v1/calendars/",
+    "/organizations/{org}/contacts/history/",
 ]
 
 
