@@ -1,4 +1,6 @@
+from auditlog.admin import LogEntryAdmin
 from auditlog.mixins import AuditlogHistoryAdminMixin
+from auditlog.models import LogEntry
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
@@ -45,3 +47,13 @@ class UserAdmin(AuditlogHistoryAdminMixin, BaseUserAdmin):
 @admin.register(WorkerHeartbeat)
 class WorkerHeartbeatAdmin(admin.ModelAdmin):
     list_display = ["name", "seen_at"]
+
+
+# auditlog's own list searches names our users do not have (first and last name): search
+# what an entry holds instead. Entries stay read-only there, as auditlog makes them.
+admin.site.unregister(LogEntry)
+
+
+@admin.register(LogEntry)
+class AuditEntryAdmin(LogEntryAdmin):
+    search_fields = ["object_repr", "actor_email", "actor__full_name"]

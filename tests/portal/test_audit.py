@@ -14,6 +14,7 @@ from django.db import connections
 
 import manage
 from contracts.models import BusinessCalendar, Contract, Holiday, SeverityTarget, Tier
+from contracts.services import tier_save
 from portal.models import Membership, Organization, StaffRole, User
 from tam.models import WorkingHours
 from tests.factories import CalendarFactory, StaffFactory, TierFactory
@@ -261,3 +262,21 @@ def test_a_task_records_itself_as_the_source():
     entry = last(BusinessCalendar, object_id=calendar.pk, action=UPDATE)
     assert entry.changes == {"name": ["Before", "After"]}
     assert (source_of(entry), entry.additional_data["detail"]) == ("task", "tests.rename_calendar")
+
+
+# -- the admin's views of the trail ----------------------------------------------------------
+
+
+def test_the_admin_shows_a_tiers_audit_log_and_searches_entries(client, provider_admin):
+    tier = TierFactory(name="Admin Seen")
+    tier_save(tier=tier, name="Admin Seen Twice")
+    client.force_login(provider_admin)
+    history = client.get(f"/admin/contracts/tier/{tier.pk}/auditlog/")
+    assert history.status_code == 200
+    assert "Admin Seen Twice" in history.content.decode()
+    found = client.get("/admin/auditlog/logentry/", {"q": "Admin Seen"})
+    assert found.status_code == 200
+    assert "Admin Seen Twice" in found.content.decode()
+    entry = last(Tier, object_id=tier.pk, action=UPDATE)
+    assert client.post(f"/admin/auditlog/logentry/{entry.pk}/delete/").status_code == 403
+    assert LogEntry.objects.filter(pk=entry.pk).exists()
