@@ -280,3 +280,18 @@ def test_the_admin_shows_a_tiers_audit_log_and_searches_entries(client, provider
     entry = last(Tier, object_id=tier.pk, action=UPDATE)
     assert client.post(f"/admin/auditlog/logentry/{entry.pk}/delete/").status_code == 403
     assert LogEntry.objects.filter(pk=entry.pk).exists()
+
+
+def test_a_contact_added_through_the_api_by_a_customer_admin_is_recorded(api, ours):
+    response = api(ours.admin).post(
+        f"/api/v1/organizations/{ours.organization.pk}/members/",
+        {"email": "api.person@ours.test", "role": "admin"},
+        format="json",
+    )
+    assert response.status_code == 201, response.content
+    user = User.objects.get(email="api.person@ours.test")
+    place = last(Membership, object_id=user.membership.pk, action=CREATE)
+    assert place.changes["role"][1] == "admin"
+    assert (place.actor, source_of(place)) == (ours.admin, "api")
+    account = last(User, object_id=user.pk, action=CREATE)
+    assert (account.actor, source_of(account)) == (ours.admin, "api")
