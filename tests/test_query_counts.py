@@ -104,6 +104,8 @@ SUMMARIES = [
     "ledger sums (quotas)",
 ]
 
+AUDIT_ENTRIES = "audit entries (with actors and object types)"
+
 EXACT = {
     ("customer", "/contracts/"): [
         *SIGNED_IN,
@@ -193,6 +195,13 @@ EXACT = {
     # Availability: working hours (their calendars' windows and holidays only when someone
     # has hours) and absences, once for the page.
     ("staff", "/api/v1/staff/"): [*SIGNED_IN, "staff", "working hours", "absences"],
+    # The audit trail: an object's history is one query whatever its parts.
+    ("staff", "/audit/"): [*SIGNED_IN, "working hours (the viewer's zone)", AUDIT_ENTRIES],
+    ("staff", "/audit/?type=organization&object={org}"): [
+        *SIGNED_IN,
+        "working hours (the viewer's zone)",
+        AUDIT_ENTRIES,
+    ],
 }
 
 
