@@ -171,3 +171,13 @@ def test_customers_never_see_provider_configuration_in_their_history(client, our
     page = shown(client.get(f"/organizations/{ours.organization.pk}/contacts/history/"))
     assert "first_response" not in page
     assert "msa-enterprise" not in page
+
+
+def test_the_list_names_the_command_or_task_a_change_came_from(client, provider_admin):
+    tier = TierFactory(name="Nightly")
+    with audit_origin(Source.COMMAND, detail="seed_demo"):
+        tier_save(tier=tier, name="Nightly import")
+    client.force_login(provider_admin)
+    page = shown(client.get("/audit/?source=command"))
+    assert "Nightly import" in page
+    assert "(seed_demo)" in page
