@@ -157,10 +157,14 @@
   }
 
   // The live refresh (htmx) asks before each poll, and a reply that arrives after a row was
-  // ticked is dropped: the next poll after the bulk change brings it again.
+  // ticked is dropped: the next poll after the bulk change brings it again. (An event
+  // listener, not a trigger filter: htmx would eval a filter, which the CSP forbids.)
   window.deskMayRefresh = function () {
     return !anyTicked();
   };
+  document.addEventListener("htmx:confirm", function (e) {
+    if (e.target && e.target.id === "desk-live" && !window.deskMayRefresh()) e.preventDefault();
+  });
   document.addEventListener("htmx:beforeSwap", function (e) {
     var target = e.detail && e.detail.target;
     if (target && target.id === "desk-live" && anyTicked()) e.detail.shouldSwap = false;
