@@ -8,11 +8,12 @@ from urllib.parse import urlsplit
 
 import pytest
 import yaml
+from django.conf import settings
 from django.urls import Resolver404, resolve
 
 ROOT = Path(__file__).resolve().parents[1]
 APP_SERVICES = ("web", "worker", "beat")
-ALL_SERVICES = (*APP_SERVICES, "postgres", "redis")
+ALL_SERVICES = (*APP_SERVICES, "proxy", "postgres", "redis")
 LOCK = "requirements.lock"
 
 
@@ -95,7 +96,7 @@ def web_steps(services) -> list[list[str]]:
     return shell_steps(argv[2])
 
 
-def test_compose_runs_exactly_web_worker_beat_postgres_and_redis(services):
+def test_compose_runs_exactly_proxy_web_worker_beat_postgres_and_redis(services):
     assert set(services) == set(ALL_SERVICES)
 
 
@@ -156,8 +157,46 @@ def test_app_services_start_once_postgres_and_redis_are_healthy(services, name):
         assert depends_on[dependency]["condition"] == "service_healthy", dependency
 
 
-def test_web_publishes_port_8000(services):
-    assert 8000 in container_ports(services["web"])
+def test_web_is_reached_through_the_tls_proxy_only(services):
+    # Published, web would take a client's own X-Forwarded-Proto: https as the truth.
+    assert not container_ports(services["web"])
+    assert "8000" in [str(port) for port in services["web"]["expose"]]
+    assert {80, 443} <= container_ports(services["proxy"])
+
+
+@pytest.mark.parametrize("name", APP_SERVICES)
+def test_app_services_run_in_https_mode(services, name):
+    environment = environment_of(services[name])
+    assert environment["PORTAL_HTTPS"] == "1"
+    assert environment["PORTAL_BASE_URL"].startswith("${PORTAL_BASE_URL:-https://")
+
+
+def caddyfile_directives() -> dict[str, list[str]]:
+    """The Caddyfile's directives (first word of each line) and their arguments."""
+    directives = {}
+    for line in (ROOT / "deploy" / "Caddyfile").read_text().splitlines():
+        words = line.split("#", 1)[0].split()
+        if words and words[0] not in {"{", "}"}:
+            directives.setdefault(words[0], []).append(" ".join(words[1:]))
+    return directives
+
+
+def test_the_proxy_terminates_tls_and_forwards_to_web(services):
+    mounts = mounts_of(services["proxy"])
+    assert mounts["/etc/caddy/Caddyfile"] == "./deploy/Caddyfile"
+    directives = caddyfile_directives()
+    assert directives["reverse_proxy"] == ["web:8000"]
+    assert directives["tls"] == ["internal"]
+    assert services["proxy"]["depends_on"]["web"]["condition"] == "service_healthy"
+
+
+def test_the_proxy_caps_request_bodies_just_above_the_largest_upload():
+    (max_size,) = caddyfile_directives()["max_size"]
+    size = re.fullmatch(r"(\d+)MB", max_size)
+    assert size, max_size
+    cap = int(size[1]) * 1000 * 1000
+    # Room for the form around the largest file, but not a second file's worth.
+    assert settings.PORTAL_MAX_UPLOAD_BYTES < cap <= 1.25 * settings.PORTAL_MAX_UPLOAD_BYTES
 
 
 def test_web_migrates_then_serves_the_wsgi_app_with_gunicorn_on_port_8000(services):
@@ -181,7 +220,13 @@ def test_beat_runs_celery_beat_for_the_portal_app(services):
 
 @pytest.mark.parametrize(
     ("name", "data_dir"),
-    [("postgres", "/var/lib/postgresql/data"), ("redis", "/data"), ("web", "/app/var/media")],
+    [
+        ("postgres", "/var/lib/postgresql/data"),
+        ("redis", "/data"),
+        ("web", "/app/var/media"),
+        # Caddy's local CA: a new one at each start would be a new root to trust.
+        ("proxy", "/data"),
+    ],
 )
 def test_data_lives_in_declared_named_volumes(compose, name, data_dir):
     source = mounts_of(compose["services"][name]).get(data_dir)
