@@ -277,7 +277,7 @@ CONTENT_SECURITY_POLICY = {
 PERMISSIONS_POLICY = (
     "accelerometer=(), camera=(), display-capture=(), geolocation=(), gyroscope=(), "
     "magnetometer=(), microphone=(), midi=(), payment=(), usb=(), serial=(), hid=(), "
-    "bluetooth=(), xr-spatial-tracking=()"
+    "xr-spatial-tracking=()"
 )
 
 # The audit trail (portal/audit.py): who changed what, when, and from where. A user's
