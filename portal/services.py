@@ -4,21 +4,32 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from contracts.selectors import contact_limit
 from portal.errors import ContractRuleError, RuleCode
 from portal.models import MemberRole, Membership, Organization, StaffRole, User
 from portal.tasks import send_invitation
 
+CONTACT_ADDRESS_TAKEN = gettext_lazy(
+    "This address cannot be added as a contact. Check it, or use another address."
+)
+
 
 def _enqueue_invitation(user: User) -> None:
     transaction.on_commit(lambda: send_invitation.delay(user.pk))
 
 
-def _new_user(email: str, password: str | None, **extra) -> User:
+def _new_user(email: str, password: str | None, *, taken: str | None = None, **extra) -> User:
+    """A new user; `taken` is what to say if the address is already someone's login."""
     email = User.objects.normalize_email(email).lower()
     if User.objects.filter(email__iexact=email).exists():
-        raise ValidationError({"email": f"A user with the e-mail {email} already exists."})
+        raise ValidationError(
+            {
+                "email": taken
+                or _("A user with the e-mail %(email)s already exists.") % {"email": email}
+            }
+        )
     if password:
         try:
             validate_password(password, User(email=email))
@@ -53,7 +64,9 @@ def member_add(
                 )
                 % {"organization": organization.name, "active": active, "limit": limit},
             )
-        user = _new_user(email, password, full_name=full_name)
+        # One answer wherever the address is taken (this organisation, another one, the
+        # provider's staff): a customer admin learns nothing about other tenants.
+        user = _new_user(email, password, taken=str(CONTACT_ADDRESS_TAKEN), full_name=full_name)
         membership = Membership.objects.create(
             organization=organization, user=user, role=role, invited_by=invited_by
         )

@@ -42,6 +42,9 @@ urlpatterns = [
     path("operations/sla/", ops_views.health, name="sla_health"),
     path("operations/outbox/", ops_views.outbox, name="outbox"),
     path("operations/outbox/retry/", ops_views.outbox_retry, name="outbox_retry"),
+    # Login addresses are not changed by their owners: allauth's e-mail management would
+    # let anyone claim an address they cannot receive mail at. Provider admins change them.
+    path("accounts/email/", views.not_found),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("portal.api_urls")),

@@ -116,6 +116,10 @@ def contact_add(request, organization_id: int):
     return render(request, "portal/_contacts.html", context, status=200)
 
 
+def not_found(request):
+    raise Http404
+
+
 @login_required
 @require_POST
 def contact_remove(request, organization_id: int, membership_id: int):

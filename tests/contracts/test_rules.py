@@ -7,6 +7,7 @@ from django.core import mail
 
 from contracts.models import BusinessCalendar, Contract, Tier
 from portal.models import MemberRole, Membership, User
+from portal.services import CONTACT_ADDRESS_TAKEN
 from tests.factories import MembershipFactory, OrganizationFactory
 
 pytestmark = pytest.mark.django_db
@@ -266,7 +267,7 @@ def test_existing_email_is_a_400_naming_the_field(api, ours, theirs):
         f"/api/v1/organizations/{ours.organization.pk}/members/", {"email": theirs.admin.email}
     )
     assert response.status_code == 400
-    assert "already exists" in response.json()["email"][0]
+    assert response.json() == {"email": [str(CONTACT_ADDRESS_TAKEN)]}
 
 
 def test_contact_limit_on_the_page_shows_the_rule(client, provider_admin):
