@@ -5,7 +5,6 @@ from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.authtoken.models import Token
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from portal import services
@@ -13,6 +12,7 @@ from portal.access import organization_for_user, require_contact_manager
 from portal.api import ConfigViewSet, RefusalSerializer
 from portal.models import MemberRole, Membership, Organization, StaffRole, User, validate_timezone
 from portal.selectors import members_of, organizations_for_user, staff_members
+from portal.throttling import LoginThrottle
 
 
 class TokenRequestSerializer(serializers.Serializer):
@@ -25,8 +25,7 @@ class TokenView(APIView):
 
     permission_classes = [permissions.AllowAny]
     authentication_classes: list = []
-    throttle_classes = [ScopedRateThrottle]
-    throttle_scope = "login"
+    throttle_classes = [LoginThrottle]
 
     @extend_schema(
         request=TokenRequestSerializer,
@@ -35,8 +34,12 @@ class TokenView(APIView):
     def post(self, request):
         data = TokenRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
+        # The Django request: django-axes counts the failure and, once the account or the
+        # address is locked out, answers 429 instead (portal.lockout).
         user = authenticate(
-            request, email=data.validated_data["email"], password=data.validated_data["password"]
+            request._request,
+            email=data.validated_data["email"],
+            password=data.validated_data["password"],
         )
         if user is None:
             raise serializers.ValidationError(

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "auditlog",
+    "axes",
     "portal",
     "contracts",
     "incidents",
@@ -68,6 +69,8 @@ MIDDLEWARE = [
     "portal.middleware.BrowserPolicyMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last: turns a lockout flagged during authentication into portal.lockout's answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -103,12 +106,17 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "portal.User"
 AUTHENTICATION_BACKENDS = [
+    # First: refuses every way in (login page, token endpoint, admin) while locked out.
+    "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -126,6 +134,17 @@ ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_SESSION_REMEMBER = None
 ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = False
 ACCOUNT_LOGIN_ON_PASSWORD_RESET = True
+# Login addresses are not managed by their owners (portal/urls.py: /accounts/email/ is gone).
+ACCOUNT_CHANGE_EMAIL = False
+# Invitation links are accepted where reset links are (portal.invitations).
+ACCOUNT_FORMS = {"user_token": "portal.invitations.ResetOrInvitationTokenForm"}
+# Failed logins are counted by django-axes (below), for every way in; allauth limits the
+# rest in the shared cache. Reset requests: per client address and per address asked for.
+ACCOUNT_RATE_LIMITS = {
+    "login_failed": False,
+    "reset_password": env_str("RESET_PASSWORD_RATE_LIMIT", "10/m/ip,3/15m/key"),
+    "reset_password_from_key": "20/m/ip",
+}
 
 LANGUAGE_CODE = "en"
 TIME_ZONE = "UTC"
@@ -149,6 +168,49 @@ WHITENOISE_USE_FINDERS = True
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT") or VAR_DIR / "media")
 
 REDIS_URL = env_url("REDIS_URL", None, ("redis", "rediss", "unix"))
+# One cache for every worker: login lockouts, rate limits and API throttles are shared.
+# The embedded default (no REDIS_URL) keeps rate limits and throttles in files under
+# var/cache, which the processes of this machine share, and lockouts in its database.
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "portal"),
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "cache"),
+        }
+    }
+
+# How many reverse proxies in front of the portal append to X-Forwarded-For (0: none, the
+# client is REMOTE_ADDR and the header is ignored). Drives the client address of the login
+# lockout, allauth's rate limits and the API throttles (portal.lockout.client_ip).
+PORTAL_PROXY_COUNT = env_int("PORTAL_PROXY_COUNT", 0)
+if PORTAL_PROXY_COUNT < 0:
+    raise ImproperlyConfigured(f"PORTAL_PROXY_COUNT must be 0 or more; got {PORTAL_PROXY_COUNT}")
+ALLAUTH_TRUSTED_PROXY_COUNT = PORTAL_PROXY_COUNT
+
+# django-axes: after LOGIN_FAILURE_LIMIT failed attempts on one account, or from one client
+# address, every way in refuses for LOGIN_LOCKOUT_MINUTES (login page, token endpoint, admin).
+AXES_HANDLER = (
+    "axes.handlers.cache.AxesCacheHandler"
+    if REDIS_URL
+    else "axes.handlers.database.AxesDatabaseHandler"  # a file cache cannot count atomically
+)
+AXES_DISABLE_ACCESS_LOG = True
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 10)
+AXES_COOLOFF_TIME = env_float("LOGIN_LOCKOUT_MINUTES", 15.0, minimum=1.0) / 60
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_USERNAME_CALLABLE = "portal.lockout.lockout_username"
+AXES_CLIENT_IP_CALLABLE = "portal.lockout.client_ip"
+AXES_LOCKOUT_CALLABLE = "portal.lockout.lockout_response"
+AXES_ENABLE_ADMIN = False
+AXES_VERBOSE = False
 CELERY_QUEUE_DIR = str(VAR_DIR / "celery-queue")
 CELERY_BROKER_URL = env_url(
     "CELERY_BROKER_URL", REDIS_URL or "filesystem://", ("redis", "rediss", "filesystem", "amqp")
@@ -210,7 +272,17 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "portal.api.exception_handler",
-    "DEFAULT_THROTTLE_RATES": {"login": env_str("LOGIN_THROTTLE_RATE", "30/min")},
+    # portal.throttling: per user, per client address when anonymous, strict on logging in.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "portal.throttling.UserThrottle",
+        "portal.throttling.AnonymousThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "user": env_str("USER_THROTTLE_RATE", "1000/min"),
+        "anon": env_str("ANON_THROTTLE_RATE", "100/min"),
+        "login": env_str("LOGIN_THROTTLE_RATE", "10/min"),
+    },
+    "NUM_PROXIES": PORTAL_PROXY_COUNT,
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 SPECTACULAR_SETTINGS = {
@@ -311,8 +383,9 @@ LOGGING = {
 }
 
 PORTAL_BASE_URL = env_str("PORTAL_BASE_URL", "http://127.0.0.1:8000")
-# Invitation links use the password-reset token: valid for a week.
-PASSWORD_RESET_TIMEOUT = 7 * 24 * 3600
+# Password-reset links are valid for hours, invitation links (portal.invitations) for days.
+PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_HOURS", 3) * 3600
+PORTAL_INVITATION_TIMEOUT = env_int("INVITATION_DAYS", 7) * 24 * 3600
 
 # Largest attachment accepted, in bytes (default 25 MB).
 PORTAL_MAX_UPLOAD_BYTES = env_int("PORTAL_MAX_UPLOAD_BYTES", 25 * 1024 * 1024)

@@ -1,9 +1,11 @@
 """Shared fixtures: two customer organisations (ours and an outsider's) and provider staff."""
 
 import importlib
+import uuid
 from dataclasses import dataclass
 
 import pytest
+from axes.handlers.proxy import AxesProxyHandler
 from rest_framework.test import APIClient
 
 from contracts.models import Contract, Tier
@@ -37,10 +39,14 @@ def _test_settings(settings, tmp_path):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.CELERY_TASK_ALWAYS_EAGER = True
     settings.PORTAL_BASE_URL = "http://testserver"
-    settings.REST_FRAMEWORK = {
-        **settings.REST_FRAMEWORK,
-        "DEFAULT_THROTTLE_RATES": {"login": "1000/min"},
+    # A cache of the test's own (a fresh key prefix): login lockouts, rate limits and
+    # throttles never carry over between tests or xdist workers, and nothing is flushed
+    # (Celery shares the Redis database).
+    settings.CACHES = {
+        "default": {**settings.CACHES["default"], "KEY_PREFIX": f"test-{uuid.uuid4().hex}"}
     }
+    # django-axes' handler holds on to the cache it started with: start it again on this one.
+    AxesProxyHandler.get_implementation(force=True)
     from portal.celery import app
 
     app.conf.task_always_eager = True

@@ -45,8 +45,26 @@ def manage(env, *args) -> str:
     return result.stdout
 
 
+FAIL_TO_LOG_IN = """
+from django.test import Client
+client = Client(SERVER_NAME="localhost")
+for _ in range(3):
+    client.post("/accounts/login/", {"login": "admin@acme.example", "password": "wrong guess"})
+"""
+
+ASK_FOR_A_TOKEN = """
+from django.test import Client
+response = Client(SERVER_NAME="localhost").post(
+    "/api/v1/auth/token/",
+    {"email": "admin@acme.example", "password": "demo-portal"},
+    content_type="application/json",
+)
+print(response.status_code, response.json())
+"""
+
+
 def test_embedded_settings_migrate_and_seed_on_sqlite(tmp_path):
-    env = embedded_env(tmp_path)
+    env = {**embedded_env(tmp_path), "LOGIN_FAILURE_LIMIT": "3"}
     manage(env, "migrate", "--noinput")
     first = manage(env, "seed_demo")
     assert "admin@acme.example" in first
@@ -64,6 +82,14 @@ def test_embedded_settings_migrate_and_seed_on_sqlite(tmp_path):
 
     token = manage(env, "issue_token", "admin@acme.example").strip()
     assert re.fullmatch(r"[0-9a-f]{40}", token)
+
+    # Without Redis, lockouts are rows in the SQLite database: one process's failed
+    # logins lock the account in the next process too.
+    assert manage(env, "shell", "-c", ASK_FOR_A_TOKEN).splitlines()[-1].startswith("200 ")
+    manage(env, "shell", "-c", FAIL_TO_LOG_IN)
+    answer = manage(env, "shell", "-c", ASK_FOR_A_TOKEN).splitlines()[-1]
+    assert answer.startswith("429 "), answer
+    assert "Too many failed attempts" in answer
 
 
 SETUP_A_DUE_CLOCK = """
