@@ -138,3 +138,33 @@ def test_a_password_set_in_the_admin_ends_the_persons_sessions(
     assert ours.member.check_password(NEW_PASSWORD)
     assert signed_out(elsewhere)
     assert not signed_out(client)
+
+
+def test_reset_requests_are_limited_per_address_asked_for(client, ours):
+    for _ in range(3):
+        assert (
+            client.post("/accounts/password/reset/", {"email": ours.member.email}).status_code
+            == 302
+        )
+    mail.outbox.clear()
+    refused = client.post(
+        "/accounts/password/reset/", {"email": ours.member.email}, REMOTE_ADDR="192.0.2.8"
+    )
+    assert refused.status_code == 429
+    assert mail.outbox == []
+
+
+def test_reset_requests_are_limited_per_client_whatever_it_forwards(client):
+    for number in range(10):
+        response = client.post(
+            "/accounts/password/reset/",
+            {"email": f"nobody{number}@example.test"},
+            HTTP_X_FORWARDED_FOR=f"10.3.0.{number}",
+        )
+        assert response.status_code == 302
+    refused = client.post(
+        "/accounts/password/reset/",
+        {"email": "nobody-else@example.test"},
+        HTTP_X_FORWARDED_FOR="10.3.9.9",
+    )
+    assert refused.status_code == 429
