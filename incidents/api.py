@@ -5,7 +5,6 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import (
     mixins,
-    pagination,
     parsers,
     renderers,
     serializers,
@@ -19,6 +18,7 @@ from rest_framework.utils.urls import replace_query_param
 
 from contracts.models import ClockKind, Contract, Metric, Product
 from incidents import files, selectors, services
+from incidents.filters import IncidentFilter
 from incidents.models import (
     Channel,
     CloseReason,
@@ -30,7 +30,9 @@ from incidents.models import (
 )
 from incidents.services.status import UNCHANGED
 from portal.api import RefusalSerializer
+from portal.filters import checked
 from portal.models import Organization, User
+from portal.pagination import IdCursorPagination, IdOrderPagination
 from portal.parsers import FormParser
 from portal.selectors import staff_members
 from portal.uploads import install_upload_handler
@@ -53,11 +55,8 @@ class FileRenderer(renderers.BaseRenderer):
         return renderers.JSONRenderer().render(data)
 
 
-class IncidentCursorPagination(pagination.CursorPagination):
+class IncidentCursorPagination(IdCursorPagination):
     ordering = ("-received_at", "-id")
-    page_size = 50
-    max_page_size = 200
-    page_size_query_param = "page_size"
 
 
 class ClockSerializer(serializers.Serializer):
@@ -223,15 +222,9 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     def get_queryset(self):
         queryset = selectors.incidents_for_user(self.request.user).prefetch_related("clocks")
         if self.action == "list":
-            params = self.request.query_params
-            severity = params.get("severity", "")
-            queryset = selectors.filter_incidents(
-                queryset,
-                status=params.get("status", ""),
-                severity=severity if severity.isdigit() else "",
-                kind=params.get("kind", ""),
-                q=params.get("q", ""),
-            )
+            filters = IncidentFilter(self.request.query_params, queryset=queryset)
+            checked(filters)
+            queryset = filters.qs
         return queryset
 
     def get_object(self):
@@ -393,11 +386,7 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         return files.download_response(attachment)
 
     def _paged(self, queryset, serializer_class):
-        paginator = pagination.CursorPagination()
-        paginator.ordering = ("id",)
-        paginator.page_size = 100
-        paginator.page_size_query_param = "page_size"
-        paginator.max_page_size = 200
+        paginator = IdOrderPagination()
         page = paginator.paginate_queryset(queryset.order_by("id"), self.request, view=self)
         data = serializer_class(page, many=True, context={"request": self.request}).data
         return paginator.get_paginated_response(data)

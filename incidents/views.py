@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from incidents import files, rules, selectors, services
+from incidents.filters import IncidentFilter, StaffIncidentFilter
 from incidents.forms import IncidentForm, ReplyForm, StaffUpdateForm, StatusForm, UploadForm
 from incidents.models import CloseReason, Kind, Status
 from portal.access import organization_of
@@ -27,18 +28,24 @@ def _add_errors(form, exc: ValidationError) -> None:
 @login_required
 def incident_list(request):
     user = request.user
-    params = {k: request.GET.get(k, "").strip() for k in ("status", "severity", "kind", "q")}
-    if user.is_provider_staff:
-        params["organization"] = request.GET.get("organization", "").strip()
+    filter_class = StaffIncidentFilter if user.is_provider_staff else IncidentFilter
+    incidents = selectors.incidents_for_user(user)
+    filters = filter_class(request.GET, queryset=incidents)
+    errors = {} if filters.is_valid() else filters.errors
+    if errors:  # the page still lists, without the values it could not read (a 400)
+        valid = request.GET.copy()
+        for name in errors:
+            valid.pop(name, None)
+        filters = filter_class(valid, queryset=incidents)
+    queryset = filters.qs
     if request.GET.get("mine") and user.is_provider_staff:
-        params["assignee"] = user
-    for number in ("severity", "organization"):
-        if params.get(number) and not params[number].isdigit():
-            params[number] = ""  # a hand-edited URL filters on nothing, not a server error
-    queryset = selectors.filter_incidents(selectors.incidents_for_user(user), **params)
-    page = selectors.incident_page(
-        queryset, sort=request.GET.get("sort", "newest"), cursor=request.GET.get("cursor", "")
-    )
+        queryset = selectors.filter_incidents(queryset, assignee=user)
+    cursor = request.GET.get("cursor", "")
+    if cursor and selectors.decode_list_cursor(cursor, request.GET.get("sort", "")) is None:
+        errors["cursor"] = [_("This cursor is not one of this list's; the first page is shown.")]
+        cursor = ""
+    page = selectors.incident_page(queryset, sort=request.GET.get("sort", "newest"), cursor=cursor)
+    params = {name: filters.data.get(name, "") for name in filters.filters}
     query = request.GET.copy()
     query.pop("cursor", None)
     rows = [(incident, selectors.sla_states(incident)) for incident in page.rows]
@@ -47,6 +54,7 @@ def incident_list(request):
         "rows": rows,
         "page": page,
         "filters": params,
+        "filter_errors": errors,
         "query": query.urlencode(),
         # The live refresh reloads the page being read, cursor included.
         "live_query": request.GET.urlencode(),
@@ -56,7 +64,7 @@ def incident_list(request):
         "kinds": Kind.choices,
     }
     template = "incidents/_live_rows.html" if request.htmx else "incidents/incident_list.html"
-    return render(request, template, context)
+    return render(request, template, context, status=400 if errors else 200)
 
 
 @login_required

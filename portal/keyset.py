@@ -13,6 +13,8 @@ from collections.abc import Sequence
 from django.db.models import Q
 
 NOTHING = Q(pk__in=[])
+# Longer than any cursor `encode` makes: refused before decoding.
+MAX_CURSOR_LENGTH = 1000
 
 
 def encode(values: Sequence) -> str:
@@ -29,6 +31,8 @@ def decode(
 ) -> list | None:
     """The cursor's key (datetimes parsed, the rest integers), or None for anything that is
     not a cursor of this order."""
+    if len(cursor) > MAX_CURSOR_LENGTH:
+        return None
     try:
         values = json.loads(base64.urlsafe_b64decode(cursor.encode()).decode())
         if not isinstance(values, list) or len(values) != len(fields):
@@ -43,7 +47,7 @@ def decode(
             else:
                 key.append(int(value))
         return key
-    except (ValueError, TypeError, AttributeError, json.JSONDecodeError):
+    except (ValueError, TypeError, AttributeError, OverflowError, RecursionError):
         return None
 
 

@@ -30,10 +30,24 @@ def read_bounded(stream) -> bytes:
     return body
 
 
-def too_deep(data, limit: int = MAX_JSON_DEPTH) -> bool:
-    """Whether parsed JSON nests past `limit` arrays and objects (walked without recursion)."""
+def _has_surrogate(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def check_parsed(data, limit: int = MAX_JSON_DEPTH) -> None:
+    """ParseError for JSON nested past `limit` arrays and objects, or holding a lone
+    surrogate ("\\ud800" is valid JSON but no text: echoed in an error, it could not be
+    encoded). Walked level by level, without recursion."""
     level = [data]
     for _depth in range(limit + 1):
+        strings = [item for item in level if isinstance(item, str)]
+        strings += [key for item in level if isinstance(item, dict) for key in item]
+        if any(_has_surrogate(text) for text in strings):
+            raise ParseError(_("JSON strings must be valid Unicode text (no lone surrogates)."))
         level = [
             child
             for item in level
@@ -41,27 +55,29 @@ def too_deep(data, limit: int = MAX_JSON_DEPTH) -> bool:
             for child in (item.values() if isinstance(item, dict) else item)
         ]
         if not level:
-            return False
-    return True
+            return
+    raise too_deep()
+
+
+def too_deep() -> ParseError:
+    return ParseError(
+        _("JSON nested deeper than %(depth)s levels is refused.") % {"depth": MAX_JSON_DEPTH}
+    )
 
 
 class JSONParser(parsers.JSONParser):
     def parse(self, stream, media_type=None, parser_context=None):
         encoding = parsers.get_encoding(parser_context or {})
         body = read_bounded(stream)
-        depth_message = _("JSON nested deeper than %(depth)s levels is refused.") % {
-            "depth": MAX_JSON_DEPTH
-        }
         try:
             text = body.decode(encoding)
             constant = json.strict_constant if api_settings.STRICT_JSON else None
             data = json.loads(text, parse_constant=constant)
         except RecursionError:
-            raise ParseError(depth_message) from None
+            raise too_deep() from None
         except ValueError as exc:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
             raise ParseError(_("JSON parse error - %(error)s") % {"error": exc}) from None
-        if too_deep(data):
-            raise ParseError(depth_message)
+        check_parsed(data)
         return data
 
 

@@ -1,6 +1,7 @@
 """REST API of the desk (API.md, "TAM desk"): staff working hours and availability,
 absences, the duty rota, and taking the next incident. Customers find nothing here (404)."""
 
+import django_filters
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
@@ -21,6 +22,7 @@ from contracts.models import BusinessCalendar
 from incidents import selectors as incident_selectors
 from incidents.api import IncidentSerializer
 from portal.api_views import StaffSerializer, StaffViewSet
+from portal.filters import IdFilter, checked
 from portal.selectors import staff_members
 from tam import services
 from tam.availability import schedules
@@ -111,6 +113,10 @@ class DeskStaffViewSet(mixins.UpdateModelMixin, StaffViewSet):
         return super().partial_update(request, *args, **kwargs)
 
 
+class AbsenceFilter(django_filters.FilterSet):
+    staff = IdFilter()
+
+
 # -- absences -------------------------------------------------------------------------------
 
 
@@ -135,9 +141,11 @@ class AbsenceViewSet(viewsets.ModelViewSet):
         if getattr(self, "swagger_fake_view", False):
             return Absence.objects.none()
         absences = Absence.objects.all()
-        staff = self.request.query_params.get("staff", "")
-        if staff.isdigit():
-            absences = absences.filter(staff_id=staff)
+        if self.action == "list":
+            filters = AbsenceFilter(self.request.query_params, queryset=absences)
+            staff = checked(filters).get("staff")
+            if staff is not None:
+                absences = absences.filter(staff_id=staff)
         return absences.order_by("-id")
 
     def perform_create(self, serializer):
@@ -169,11 +177,18 @@ class ShiftSerializer(serializers.ModelSerializer):
         fields = ["id", "staff", "starts_at", "ends_at"]
 
 
+# "2026-11-29T06:00:00.000000+05:30" and a little room.
+MAX_INSTANT_LENGTH = 40
+
+
 def _instant(request, name: str):
     raw = request.query_params.get(name, "")
     if not raw:
         return None
-    value = parse_datetime(raw)
+    try:
+        value = parse_datetime(raw) if len(raw) <= MAX_INSTANT_LENGTH else None
+    except ValueError:  # well formed but no instant (month 13, year 0)
+        value = None
     if value is None or value.tzinfo is None:
         raise ValidationError({name: [_("Give an ISO 8601 instant with its offset.")]})
     return value

@@ -9,7 +9,12 @@ from incidents.selectors.filing import (
     premium_usage,
     received_at_from,
 )
-from incidents.selectors.lists import IncidentPage, filter_incidents, incident_page
+from incidents.selectors.lists import (
+    IncidentPage,
+    decode_list_cursor,
+    filter_incidents,
+    incident_page,
+)
 from incidents.selectors.operations import UNSENT, Health, outbox_messages, sla_health
 from incidents.selectors.scoped import (
     attachment_for_user,
@@ -30,6 +35,7 @@ __all__ = [
     "attachment_for_user",
     "attachments_for_user",
     "clock_state",
+    "decode_list_cursor",
     "entries_for_user",
     "events_for_user",
     "filing_contracts",

@@ -67,6 +67,12 @@ class IncidentPage:
     sort: str
 
 
+def decode_list_cursor(cursor: str, sort: str) -> list | None:
+    """The key of a list page's cursor, or None for one this order did not make."""
+    sort = sort if sort in SORTS else "newest"
+    return keyset.decode(cursor, SORTS[sort], datetimes=DATETIMES)
+
+
 def incident_page(
     queryset: QuerySet[Incident], *, sort: str = "newest", cursor: str = "", size: int = 25
 ) -> IncidentPage:
@@ -75,7 +81,7 @@ def incident_page(
         Prefetch("clocks", queryset=SlaClock.objects.order_by("metric"))
     )
     if cursor:
-        values = keyset.decode(cursor, SORTS[sort], datetimes=DATETIMES)
+        values = decode_list_cursor(cursor, sort)
         if values is not None:
             queryset = queryset.filter(keyset.after(SORTS[sort], values))
     rows = list(queryset[: size + 1])

@@ -152,10 +152,13 @@ def test_sla_state_in_words(client, ours, staff):
         assert "breached 1 h 35 min ago" in page
 
 
-def test_unknown_cursor_is_ignored_not_an_error(client, ours):
-    IncidentFactory(actor=ours.admin)
+def test_a_forged_cursor_is_a_400_that_still_shows_the_first_page(client, ours):
+    incident = IncidentFactory(actor=ours.admin)
     client.force_login(ours.member)
-    assert client.get("/incidents/?cursor=garbage&sort=nonsense").status_code == 200
+    page = client.get("/incidents/?cursor=garbage&sort=nonsense")
+    assert page.status_code == 400
+    assert "cursor: This cursor is not one of this list" in page.content.decode()
+    assert incident.number in page.content.decode()
 
 
 def test_status_filter_open_means_the_open_status_in_the_api(api, ours, staff):
