@@ -92,10 +92,14 @@ class CalendarViewSet(ConfigViewSet):
         serializer.instance = serializer.save_calendar(serializer.instance)
 
 
+# A target's minutes column (PostgreSQL integer).
+MAX_MINUTES = 2**31 - 1
+
+
 class TargetSerializer(serializers.Serializer):
     severity = serializers.IntegerField(min_value=1, max_value=4)
     metric = serializers.ChoiceField(choices=Metric.choices)
-    minutes = serializers.IntegerField(min_value=1)
+    minutes = serializers.IntegerField(min_value=1, max_value=MAX_MINUTES)
     clock = serializers.ChoiceField(choices=ClockKind.choices)
 
 

@@ -28,6 +28,7 @@ from incidents.models import (
     SlaClock,
     Status,
 )
+from incidents.rules import DESCRIPTION_MAX, REPLY_MAX, TITLE_MAX
 from incidents.services.status import UNCHANGED
 from portal.api import RefusalSerializer
 from portal.filters import checked
@@ -36,6 +37,7 @@ from portal.pagination import IdCursorPagination, IdOrderPagination
 from portal.parsers import FormParser
 from portal.selectors import staff_members
 from portal.uploads import install_upload_handler
+from portal.validators import validate_not_too_early, validate_single_line
 from tam.desk import Queue, decode_cursor, queue_condition, urgency_page
 
 URGENCY_SORT = "urgency"
@@ -125,8 +127,8 @@ class IncidentSerializer(serializers.ModelSerializer):
 
 
 class IncidentCreateSerializer(serializers.Serializer):
-    title = serializers.CharField(max_length=200)
-    description = serializers.CharField()
+    title = serializers.CharField(max_length=TITLE_MAX, validators=[validate_single_line])
+    description = serializers.CharField(max_length=DESCRIPTION_MAX)
     severity = serializers.IntegerField(min_value=1, max_value=4)
     kind = serializers.ChoiceField(choices=Kind.choices, default=Kind.PROBLEM)
     premium = serializers.BooleanField(required=False, allow_null=True, default=None)
@@ -140,7 +142,7 @@ class IncidentCreateSerializer(serializers.Serializer):
         queryset=Organization.objects.all(), required=False
     )
     channel = serializers.ChoiceField(choices=Channel.choices, required=False)
-    received_at = serializers.DateTimeField(required=False)
+    received_at = serializers.DateTimeField(required=False, validators=[validate_not_too_early])
 
     def __init__(self, *args, user: User | None = None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -169,7 +171,7 @@ class IncidentUpdateSerializer(serializers.Serializer):
 
 class ReplySerializer(serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
-    body = serializers.CharField()
+    body = serializers.CharField(max_length=REPLY_MAX)
     internal = serializers.BooleanField(default=False)
     qualified = serializers.BooleanField(required=False, allow_null=True, default=None)
     kind = serializers.CharField(read_only=True)

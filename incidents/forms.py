@@ -3,9 +3,10 @@ from django.utils import timezone
 
 from contracts.models import SEVERITY_MEANINGS, SEVERITY_NAMES, Contract, Product
 from incidents.models import Channel, CloseReason, Kind, Status
-from incidents.rules import kinds_for
+from incidents.rules import DESCRIPTION_MAX, REPLY_MAX, TITLE_MAX, kinds_for
 from portal.models import Organization, User
 from portal.selectors import staff_members
+from portal.validators import validate_not_too_early, validate_single_line
 
 SEVERITY_CHOICES = [
     (level, f"{level} {SEVERITY_NAMES[level]} — {SEVERITY_MEANINGS[level]}")
@@ -14,8 +15,10 @@ SEVERITY_CHOICES = [
 
 
 class IncidentForm(forms.Form):
-    title = forms.CharField(max_length=200)
-    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 6}))
+    title = forms.CharField(max_length=TITLE_MAX, validators=[validate_single_line])
+    description = forms.CharField(
+        max_length=DESCRIPTION_MAX, widget=forms.Textarea(attrs={"rows": 6})
+    )
     severity = forms.TypedChoiceField(
         choices=SEVERITY_CHOICES, coerce=int, widget=forms.RadioSelect, initial=3
     )
@@ -66,6 +69,7 @@ class IncidentForm(forms.Form):
             )
             self.fields["received_at"] = forms.DateTimeField(
                 required=False,
+                validators=[validate_not_too_early],
                 widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
                 help_text="When the customer called or wrote (empty: now). Never in the future.",
             )
@@ -88,7 +92,9 @@ class IncidentForm(forms.Form):
 
 
 class ReplyForm(forms.Form):
-    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), label="Message")
+    body = forms.CharField(
+        max_length=REPLY_MAX, widget=forms.Textarea(attrs={"rows": 4}), label="Message"
+    )
     internal = forms.BooleanField(required=False, label="Internal note (staff only)")
     qualified = forms.BooleanField(
         required=False, initial=True, label="Counts as a qualified response"

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from incidents import recipients, timeline
 from incidents.models import EventKind, IncidentEvent, Notification, ThreadEntry
+from portal.validators import one_line
 
 logger = logging.getLogger(__name__)
 
@@ -74,7 +75,8 @@ def render(row: Notification) -> tuple[str, str]:
             .values_list("body", flat=True)
             .first()
         )
-    subject = f"[{incident.number}] {title}: {incident.title}"[:255]
+    # A header: titles filed before line breaks were refused must not break it.
+    subject = one_line(f"[{incident.number}] {title}: {incident.title}")[:255]
     body = render_to_string(
         "incidents/email/notification.txt",
         {

@@ -16,6 +16,13 @@ from contracts.models import Severity
 from incidents.models import DONE_STATUSES, CloseReason, Incident, Kind, SlaClock, Status
 from portal.models import User
 
+# -- text -----------------------------------------------------------------------------------
+
+# The longest title (its column), description and reply a filer or author may send.
+TITLE_MAX = 200
+DESCRIPTION_MAX = 20_000
+REPLY_MAX = 50_000
+
 # -- statuses -------------------------------------------------------------------------------
 
 TRANSITIONS: dict[str, frozenset[str]] = {

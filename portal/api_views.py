@@ -14,6 +14,10 @@ from portal.models import MemberRole, Membership, Organization, StaffRole, User,
 from portal.selectors import members_of, organizations_for_user, staff_members
 from portal.throttling import LoginThrottle
 
+# The columns of User (full_name, and EmailField's default 254).
+FULL_NAME_MAX = User._meta.get_field("full_name").max_length
+EMAIL_MAX = User._meta.get_field("email").max_length
+
 
 class TokenRequestSerializer(serializers.Serializer):
     email = serializers.EmailField()
@@ -68,8 +72,10 @@ class OrganizationViewSet(ConfigViewSet):
 class MemberSerializer(serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
     user_id = serializers.IntegerField(read_only=True)
-    email = serializers.EmailField(source="user.email")
-    full_name = serializers.CharField(source="user.full_name", required=False, allow_blank=True)
+    email = serializers.EmailField(source="user.email", max_length=EMAIL_MAX)
+    full_name = serializers.CharField(
+        source="user.full_name", required=False, allow_blank=True, max_length=FULL_NAME_MAX
+    )
     role = serializers.ChoiceField(choices=MemberRole.choices, default=MemberRole.MEMBER)
     password = serializers.CharField(
         write_only=True, required=False, trim_whitespace=False, style={"input_type": "password"}
@@ -127,8 +133,8 @@ class MemberViewSet(
 
 class StaffSerializer(serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
-    email = serializers.EmailField()
-    full_name = serializers.CharField(required=False, allow_blank=True)
+    email = serializers.EmailField(max_length=EMAIL_MAX)
+    full_name = serializers.CharField(required=False, allow_blank=True, max_length=FULL_NAME_MAX)
     role = serializers.ChoiceField(choices=StaffRole.choices)
     password = serializers.CharField(
         write_only=True, required=False, trim_whitespace=False, style={"input_type": "password"}
