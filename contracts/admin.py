@@ -128,6 +128,11 @@ class ContractAdmin(AuditlogHistoryAdminMixin, admin.ModelAdmin):
     search_fields = ["organization__name", "reference"]
     autocomplete_fields = ["organization"]
 
+    def get_readonly_fields(self, request, obj=None):
+        # A contract stays with its organisation (contracts.rules.check_organization_unchanged).
+        readonly = list(super().get_readonly_fields(request, obj))
+        return [*readonly, "organization"] if obj is not None else readonly
+
 
 @admin.register(EntitlementEntry)
 class EntitlementEntryAdmin(admin.ModelAdmin):

@@ -40,6 +40,22 @@ def check_contract_dates(
         )
 
 
+def check_organization_unchanged(contract: Contract, organization_id: int | None) -> None:
+    """A contract belongs to the organisation it was created for: its incidents, ledger and
+    clocks carry that organisation, so moving it would leave them pointing across tenants."""
+    if contract.pk is not None and organization_id != contract.organization_id:
+        raise ValidationError(
+            {
+                "organization": [
+                    _(
+                        "A contract's organisation cannot change; end this contract and "
+                        "create one for the other organisation."
+                    )
+                ]
+            }
+        )
+
+
 def contract_status(contract: Contract, day: datetime.date) -> ContractStatus:
     if day < contract.starts_on:
         return ContractStatus.UPCOMING

@@ -79,6 +79,9 @@ def contract_update(*, contract: Contract, **changes) -> Contract:
     unknown = set(changes) - set(CONTRACT_FIELDS)
     if unknown:
         raise ValueError(f"Unknown contract fields: {sorted(unknown)}")
+    if "organization" in changes:
+        organization = changes.pop("organization")
+        rules.check_organization_unchanged(contract, getattr(organization, "pk", organization))
     for name, value in changes.items():
         setattr(contract, name, value if value is not None or name != "licence_type" else "")
     _check_contract(contract)
