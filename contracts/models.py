@@ -273,6 +273,8 @@ class Contract(models.Model):
             models.CheckConstraint(
                 condition=Q(ends_on__gte=models.F("starts_on")), name="contract_ends_after_start"
             ),
+            # The target of the tenant children's composite keys (incidents migration 0007).
+            models.UniqueConstraint(fields=["id", "organization"], name="contract_id_org"),
         ]
 
     def __str__(self) -> str:

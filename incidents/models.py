@@ -157,6 +157,8 @@ class Incident(models.Model):
             ),
             # Numbers run per organisation (and the key leads with the tenant, for Citus).
             models.UniqueConstraint(fields=["organization", "number"], name="incident_org_number"),
+            # The target of the tenant children's composite keys (migration 0007).
+            models.UniqueConstraint(fields=["id", "organization"], name="incident_id_org"),
         ]
 
     def __str__(self) -> str:
@@ -205,6 +207,9 @@ class ThreadEntry(models.Model):
         ordering = ["created_at", "id"]
         indexes = [
             models.Index(fields=["organization", "incident", "created_at"], name="entry_org_inc"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["id", "organization"], name="entry_id_org"),
         ]
 
     def __str__(self) -> str:
@@ -280,6 +285,7 @@ class SlaClock(models.Model):
             models.UniqueConstraint(
                 fields=["organization", "incident", "metric"], name="clock_org_incident_metric"
             ),
+            models.UniqueConstraint(fields=["id", "organization"], name="clock_id_org"),
         ]
         indexes = [
             # The sweep's work list: running clocks by deadline.
@@ -323,6 +329,9 @@ class IncidentEvent(models.Model):
         ordering = ["at", "id"]
         indexes = [
             models.Index(fields=["organization", "incident", "at"], name="event_org_inc_at"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["id", "organization"], name="event_id_org"),
         ]
 
     def __str__(self) -> str:

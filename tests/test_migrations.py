@@ -63,7 +63,7 @@ def test_products_clocks_and_numbers_survive_the_move_to_tenant_led_keys():
     finally:
         new = migrate(latest())
 
-    from contracts.models import Product
+    from contracts.models import Contract, Product
     from incidents.models import Incident, SlaClock
     from portal.models import Organization
 
@@ -74,9 +74,19 @@ def test_products_clocks_and_numbers_survive_the_move_to_tenant_led_keys():
     assert not ContentType.objects.filter(app_label="incidents", model="product").exists()
 
     def same_number_in(organization):
+        # An incident stays in its contract's organisation (the tenant keys): a contract there.
+        contract = Contract.objects.filter(organization=organization).first() or (
+            Contract.objects.create(
+                organization=organization,
+                tier=moved.contract.tier,
+                calendar=moved.contract.calendar,
+                starts_on=moved.contract.starts_on,
+                ends_on=moved.contract.ends_on,
+            )
+        )
         return Incident.objects.create(
             organization=organization,
-            contract=moved.contract,
+            contract=contract,
             number=moved.number,
             title="t",
             description="d",
