@@ -5,6 +5,7 @@ file under var/ and Celery on kombu's filesystem transport. Production and the
 test suite set DATABASE_URL and REDIS_URL.
 """
 
+import re
 from pathlib import Path
 
 import dj_database_url
@@ -63,6 +64,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Customer requests from here on run inside their tenant's row-level security.
+    "portal.tenancy.TenantScopeMiddleware",
     "portal.audit.AuditMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -103,6 +106,14 @@ try:
 except ValueError as exc:
     raise ImproperlyConfigured(f"DATABASE_URL is malformed: {exc}") from None
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+# PostgreSQL row-level security (portal/tenancy.py, docs/deployment.md): customer requests
+# run as this role, which the tenant tables' policies restrict to the customer's rows.
+# Empty turns the wall off; SQLite has none.
+PORTAL_RLS_ROLE = env_str("PORTAL_RLS_ROLE", "portal_tenant")
+if PORTAL_RLS_ROLE and not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", PORTAL_RLS_ROLE):
+    raise ImproperlyConfigured(
+        "PORTAL_RLS_ROLE must be a lower-case PostgreSQL role name (letters, digits, _)."
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "portal.User"
