@@ -71,32 +71,30 @@ def tenant_scope(organization_id: int | None) -> Iterator[None]:
 
 
 def _token_user(request) -> User | None:
-    """The caller of an API request that authenticates by header (a token), found with the
-    API's own authentication classes before the view runs; None when none accepts it."""
+    """The caller of a request that authenticates by header (an API token), found with the
+    API's own authentication classes, in their order, before the view runs. None when no
+    class recognises the header; APIException when one refuses it."""
     drf_request = Request(request)
     for authentication in api_settings.DEFAULT_AUTHENTICATION_CLASSES:
         if issubclass(authentication, SessionAuthentication):
             continue  # the session's user is request.user already
-        try:
-            found = authentication().authenticate(drf_request)
-        except APIException:
-            return None
+        found = authentication().authenticate(drf_request)
         if found is not None:
             return found[0]
     return None
 
 
 def customer_scope(request) -> tuple[bool, int | None]:
-    """Whether the request is a customer's, and their organisation. A request that
-    carries credentials in a header and is not provider staff's counts as a customer's,
-    so an unrecognised token finds no tenant rows rather than all of them."""
+    """Whether the request is a customer's, and their organisation. As in the API, a
+    header's credentials come before the session's; a header the API refuses counts as a
+    customer's request, so it finds no tenant rows rather than all of them."""
     user = request.user
-    by_header = not user.is_authenticated and "authorization" in request.headers
-    if by_header:
-        user = _token_user(request)
-    if user is None or not user.is_authenticated:
-        return by_header, None
-    if user.is_provider_staff:
+    if "authorization" in request.headers:
+        try:
+            user = _token_user(request) or user
+        except APIException:
+            return True, None
+    if not user.is_authenticated or user.is_provider_staff:
         return False, None
     membership = getattr(user, "membership", None)
     return True, membership.organization_id if membership else None
