@@ -9,8 +9,10 @@ PIP_VERSION := 26.3
 LOCK := requirements.lock
 
 # The embedded default: SQLite under var/, Celery on the filesystem transport.
+# The demo lets staff in without a second factor (PORTAL_STAFF_MFA_REQUIRED=0), to look around.
 EMBEDDED_ENV := DEBUG=1 DATABASE_URL=sqlite:///$(CURDIR)/var/portal.sqlite3 \
-	CELERY_BROKER_URL=filesystem:// REDIS_URL= EMAIL_BACKEND=django.core.mail.backends.console.EmailBackend
+	CELERY_BROKER_URL=filesystem:// REDIS_URL= EMAIL_BACKEND=django.core.mail.backends.console.EmailBackend \
+	PORTAL_STAFF_MFA_REQUIRED=0
 
 # The suite: PostgreSQL and Redis on loopback (override on the command line).
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/portal

@@ -4,7 +4,7 @@ from auditlog.models import LogEntry
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from portal.models import Membership, Organization, User, WorkerHeartbeat
+from portal.models import ApiToken, Membership, Organization, User, WorkerHeartbeat
 
 
 class MembershipInline(admin.TabularInline):
@@ -19,7 +19,7 @@ class MembershipInline(admin.TabularInline):
 class OrganizationAdmin(AuditlogHistoryAdminMixin, admin.ModelAdmin):
     show_auditlog_history_link = True  # each row links to its audit trail
 
-    list_display = ["name", "timezone", "created_at"]
+    list_display = ["name", "timezone", "require_mfa", "created_at"]
     search_fields = ["name"]
     inlines = [MembershipInline]
 
@@ -57,3 +57,20 @@ admin.site.unregister(LogEntry)
 @admin.register(LogEntry)
 class AuditEntryAdmin(LogEntryAdmin):
     search_fields = ["object_repr", "actor_email", "actor__full_name"]
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Provider admins see everyone's tokens (never a key) and revoke one by deleting it."""
+
+    list_display = ["name", "user", "prefix", "created_at", "last_used_at", "expires_at"]
+    list_select_related = ["user"]
+    search_fields = ["name", "prefix", "user__email"]
+    readonly_fields = ["user", "name", "prefix", "created_at", "last_used_at", "expires_at"]
+    exclude = ["key_hash"]
+
+    def has_add_permission(self, request) -> bool:
+        return False  # made by their owner (the page, the API) or `manage.py issue_token`
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

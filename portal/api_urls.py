@@ -5,9 +5,11 @@ from rest_framework.routers import DefaultRouter
 from contracts.api import CalendarViewSet, ContractViewSet, TierViewSet
 from incidents.api import IncidentViewSet
 from portal.api_views import MemberViewSet, OrganizationViewSet, TokenView
+from portal.token_api import ApiTokenViewSet
 from tam.api import AbsenceViewSet, DeskStaffViewSet, ShiftViewSet, TakeNextView
 
 router = DefaultRouter()
+router.register("auth/tokens", ApiTokenViewSet, basename="apitoken")
 router.register("calendars", CalendarViewSet, basename="calendar")
 router.register("tiers", TierViewSet, basename="tier")
 router.register("organizations", OrganizationViewSet, basename="organization")

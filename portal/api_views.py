@@ -1,18 +1,21 @@
 """REST API of the tenancy core: tokens, organisations, members and staff."""
 
 from django.contrib.auth import authenticate
-from drf_spectacular.utils import extend_schema, inline_serializer
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, permissions, serializers, status, viewsets
-from rest_framework.authtoken.models import Token
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from portal import services
 from portal.access import organization_for_user, require_contact_manager
 from portal.api import ConfigViewSet, RefusalSerializer
+from portal.errors import RuleCode
+from portal.mfa import MfaRequired, mfa_code_valid, mfa_enabled, mfa_required
 from portal.models import MemberRole, Membership, Organization, StaffRole, User, validate_timezone
 from portal.selectors import members_of, organizations_for_user, staff_members
 from portal.throttling import LoginThrottle
+from portal.tokens import token_create
 
 # The columns of User (full_name, and EmailField's default 254).
 FULL_NAME_MAX = User._meta.get_field("full_name").max_length
@@ -22,10 +25,32 @@ EMAIL_MAX = User._meta.get_field("email").max_length
 class TokenRequestSerializer(serializers.Serializer):
     email = serializers.EmailField()
     password = serializers.CharField(trim_whitespace=False, style={"input_type": "password"})
+    code = serializers.CharField(
+        required=False,
+        max_length=64,
+        help_text="The second factor: a code from the authenticator app, or a recovery code. "
+        "Required for provider staff and for anyone who has a second factor set up.",
+    )
+    name = serializers.CharField(
+        required=False, max_length=100, default="API", help_text="What the token is for."
+    )
+
+
+class TokenResponseSerializer(serializers.Serializer):
+    token = serializers.CharField(help_text="The key: shown this once, only its hash is kept.")
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    expires_at = serializers.DateTimeField()
+
+
+class MfaRefusalSerializer(serializers.Serializer):
+    code = serializers.ChoiceField(choices=[RuleCode.MFA_REQUIRED])
+    detail = serializers.CharField()
 
 
 class TokenView(APIView):
-    """Exchange an e-mail and password for an API token."""
+    """Exchange an e-mail and password (and, for staff, a second-factor code) for a new API
+    token, which expires after PORTAL_API_TOKEN_DAYS."""
 
     permission_classes = [permissions.AllowAny]
     authentication_classes: list = []
@@ -33,7 +58,7 @@ class TokenView(APIView):
 
     @extend_schema(
         request=TokenRequestSerializer,
-        responses=inline_serializer("TokenResponse", {"token": serializers.CharField()}),
+        responses={200: TokenResponseSerializer, 403: MfaRefusalSerializer},
     )
     def post(self, request):
         data = TokenRequestSerializer(data=request.data)
@@ -49,8 +74,15 @@ class TokenView(APIView):
             raise serializers.ValidationError(
                 {"non_field_errors": ["Unable to log in with the e-mail and password given."]}
             )
-        token, _ = Token.objects.get_or_create(user=user)
-        return Response({"token": token.key})
+        code = data.validated_data.get("code")
+        if mfa_enabled(user):
+            if not (code and mfa_code_valid(user=user, code=code)):
+                raise MfaRequired(_("Give `code`: an authenticator app code or a recovery code."))
+        elif mfa_required(user):
+            raise MfaRequired(_("Set up a second factor (an authenticator app) first."))
+        token, key = token_create(user=user, name=data.validated_data["name"])
+        body = {"token": key, "id": token.pk, "name": token.name, "expires_at": token.expires_at}
+        return Response(TokenResponseSerializer(body).data)
 
 
 class OrganizationSerializer(serializers.ModelSerializer):

@@ -16,3 +16,7 @@ class PortalConfig(AppConfig):
         pre_save.connect(audit.stamp_entry, sender=LogEntry, dispatch_uid="audit_stamp_entry")
         task_prerun.connect(audit.task_started, dispatch_uid="audit_task_started")
         task_postrun.connect(audit.task_finished, dispatch_uid="audit_task_finished")
+
+        # Connects the second factor's signal receiver; at module level the import would
+        # load portal.models before the app registry is ready (an import cycle at startup).
+        from portal import mfa  # noqa: F401

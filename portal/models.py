@@ -87,7 +87,13 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def save(self, *args, **kwargs):
         self.email = self.email.lower()
+        # set_password() leaves the new password here until the save (a hash upgrade at
+        # login clears it first): a changed password ends every API token (any path: the
+        # password form, a reset, the admin).
+        password_changed = self._password is not None and self.pk is not None
         super().save(*args, **kwargs)
+        if password_changed:
+            ApiToken.objects.filter(user=self).delete()
 
     @property
     def is_staff(self) -> bool:
@@ -126,6 +132,10 @@ class Organization(models.Model):
         max_length=64, default="UTC", validators=[validate_timezone], help_text="IANA time zone"
     )
     next_incident_number = models.PositiveIntegerField(default=1, editable=False)
+    require_mfa = models.BooleanField(
+        default=False,
+        help_text="Members must use a second factor (set by the organisation's customer admin).",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -166,3 +176,22 @@ class WorkerHeartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} at {self.seen_at:%Y-%m-%d %H:%M:%S}"
+
+
+class ApiToken(models.Model):
+    """A named API key of one person. Only its hash is kept (and a prefix to tell it by):
+    the key itself is shown once, when it is made (portal.tokens)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100)
+    prefix = models.CharField(max_length=8)
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "-id"], name="apitoken_user_id")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"

@@ -100,3 +100,10 @@ def staff_create(
         if not password:
             _enqueue_invitation(user)
     return user
+
+
+def organization_set_mfa(*, organization: Organization, required: bool) -> Organization:
+    """Whether the organisation's members must use a second factor (portal.mfa)."""
+    Organization.objects.filter(pk=organization.pk).update(require_mfa=required)
+    organization.require_mfa = required
+    return organization

@@ -40,7 +40,6 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
@@ -48,6 +47,7 @@ INSTALLED_APPS = [
     "django_filters",
     "allauth",
     "allauth.account",
+    "allauth.mfa",
     "auditlog",
     "axes",
     "portal",
@@ -72,6 +72,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "portal.middleware.BrowserPolicyMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "portal.mfa.MfaRequiredMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     # Last: turns a lockout flagged during authentication into portal.lockout's answer.
     "axes.middleware.AxesMiddleware",
@@ -157,6 +158,14 @@ ACCOUNT_RATE_LIMITS = {
     "reset_password": env_str("RESET_PASSWORD_RATE_LIMIT", "10/m/ip,3/15m/key"),
     "reset_password_from_key": "20/m/ip",
 }
+
+# Second factor (allauth.mfa): an authenticator app (TOTP) with recovery codes.
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "Support Portal"
+MFA_ADAPTER = "portal.mfa.PortalMfaAdapter"
+# Provider staff reach no page and no session API call before a second factor: those
+# without one are sent to set it up (portal.mfa). On unless turned off (`make run`'s demo).
+PORTAL_STAFF_MFA_REQUIRED = env_bool("PORTAL_STAFF_MFA_REQUIRED", True)
 
 LANGUAGE_CODE = "en"
 TIME_ZONE = "UTC"
@@ -271,8 +280,9 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
+        "portal.tokens.ApiTokenAuthentication",
+        # The session, once a second factor is done where one is required (portal.mfa).
+        "portal.mfa.MfaSessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PARSER_CLASSES": [
@@ -398,6 +408,13 @@ PORTAL_BASE_URL = env_str("PORTAL_BASE_URL", "http://127.0.0.1:8000")
 # Password-reset links are valid for hours, invitation links (portal.invitations) for days.
 PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_HOURS", 3) * 3600
 PORTAL_INVITATION_TIMEOUT = env_int("INVITATION_DAYS", 7) * 24 * 3600
+
+# API tokens expire this many days after they are made (portal.tokens).
+PORTAL_API_TOKEN_DAYS = env_int("PORTAL_API_TOKEN_DAYS", 90)
+if PORTAL_API_TOKEN_DAYS < 1:
+    raise ImproperlyConfigured(
+        f"PORTAL_API_TOKEN_DAYS must be at least 1; got {PORTAL_API_TOKEN_DAYS}"
+    )
 
 # Largest attachment accepted, in bytes (default 25 MB).
 PORTAL_MAX_UPLOAD_BYTES = env_int("PORTAL_MAX_UPLOAD_BYTES", 25 * 1024 * 1024)

@@ -3,7 +3,7 @@ from django.urls import include, path
 
 from contracts import views as contract_views
 from incidents import ops_views
-from portal import audit_views, views
+from portal import audit_views, token_views, views
 from tam import pages as tam_pages
 
 urlpatterns = [
@@ -18,6 +18,11 @@ urlpatterns = [
         "organizations/<int:organization_id>/contacts/",
         views.contact_add,
         name="contact_add",
+    ),
+    path(
+        "organizations/<int:organization_id>/second-factor/",
+        views.organization_mfa,
+        name="organization_mfa",
     ),
     path(
         "organizations/<int:organization_id>/contacts/<int:membership_id>/remove/",
@@ -45,6 +50,12 @@ urlpatterns = [
     # Login addresses are not changed by their owners: allauth's e-mail management would
     # let anyone claim an address they cannot receive mail at. Provider admins change them.
     path("accounts/email/", views.not_found),
+    path("account/tokens/", token_views.api_tokens, name="api_tokens"),
+    path(
+        "account/tokens/<int:token_id>/revoke/",
+        token_views.api_token_revoke,
+        name="api_token_revoke",
+    ),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("portal.api_urls")),

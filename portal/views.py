@@ -19,7 +19,7 @@ from portal.errors import ContractRuleError
 from portal.forms import ContactForm
 from portal.models import Membership
 from portal.selectors import members_of, organizations_with_counts
-from portal.services import member_add, member_remove
+from portal.services import member_add, member_remove, organization_set_mfa
 from tam.forms import contract_owner_forms
 from tam.selectors import tam_candidates
 
@@ -132,4 +132,14 @@ def contact_remove(request, organization_id: int, membership_id: int):
     member_remove(membership=membership)
     if request.htmx:
         return render(request, "portal/_contacts.html", _contacts_context(request, organization))
+    return redirect("organization_detail", organization_id=organization.pk)
+
+
+@login_required
+@require_POST
+def organization_mfa(request, organization_id: int):
+    """The customer admin (or a provider admin) requires a second factor of its members."""
+    organization = organization_for_user(request.user, organization_id)
+    require_contact_manager(request.user, organization)
+    organization_set_mfa(organization=organization, required=request.POST.get("required") == "1")
     return redirect("organization_detail", organization_id=organization.pk)

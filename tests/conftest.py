@@ -17,6 +17,7 @@ from tests.factories import (
     OrganizationFactory,
     StaffFactory,
 )
+from tests.mfa import MfaClient
 
 
 @pytest.hookimpl(trylast=True)
@@ -112,3 +113,10 @@ def client_for(user: User | None) -> APIClient:
 @pytest.fixture
 def api():
     return client_for
+
+
+@pytest.fixture
+def client() -> MfaClient:
+    """pytest-django's client, whose force_login also records the second factor as done
+    (staff need it: portal.mfa). Tests of the requirement itself use django.test.Client."""
+    return MfaClient()

@@ -5,15 +5,20 @@ from playwright.sync_api import Page, expect
 
 from tests.conftest import make_tenant
 from tests.factories import PASSWORD
+from tests.mfa import totp_code
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def log_in(page: Page, base_url: str, email: str) -> None:
+def log_in(page: Page, base_url: str, email: str, totp_secret: str | None = None) -> None:
+    """The login form; then, for someone with an authenticator app, its code."""
     page.goto(f"{base_url}/accounts/login/")
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign In").click()
+    if totp_secret is not None:
+        page.get_by_label("Code").fill(totp_code(totp_secret))
+        page.get_by_role("button", name="Sign In").click()
 
 
 def test_customer_sees_contract_summary(page: Page, live_server):

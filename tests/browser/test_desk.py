@@ -12,6 +12,7 @@ from portal.models import StaffRole
 from tests.browser.test_contract_summary import log_in
 from tests.conftest import make_tenant
 from tests.factories import IncidentFactory, StaffFactory
+from tests.mfa import give_totp
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -33,7 +34,7 @@ def test_a_tam_triages_from_the_desk(page: Page, browser: Browser, live_server, 
     printer = IncidentFactory(actor=other.admin, severity=2, title="Printer offline")
     IncidentFactory(actor=other.admin, severity=4, title="Licence question")
 
-    log_in(page, live_server.url, tara.email)
+    log_in(page, live_server.url, tara.email, give_totp(tara))
     expect(page).to_have_url(f"{live_server.url}/desk/")
     expect(page.get_by_role("heading", name="Desk")).to_be_visible()
     expect(page.locator("#desk-zone")).to_contain_text("Times in UTC")
@@ -74,7 +75,7 @@ def test_a_tam_triages_from_the_desk(page: Page, browser: Browser, live_server, 
     try:
         colleague = StaffFactory(staff_role=StaffRole.ENGINEER, full_name="Colin Colleague")
         watcher = context.new_page()
-        log_in(watcher, live_server.url, colleague.email)
+        log_in(watcher, live_server.url, colleague.email, give_totp(colleague))
         expect(watcher.locator("#queue-unassigned")).to_have_attribute("aria-current", "page")
         top = watcher.locator("#desk-rows tbody tr").first
         expect(top).to_contain_text("Licence question")
@@ -111,7 +112,7 @@ def test_a_row_turns_amber_then_red_as_its_deadline_passes(page: Page, live_serv
     incident = IncidentFactory(actor=tenant.admin, severity=1, title="Ticking")  # 30 minutes
     page.clock.install()
 
-    log_in(page, live_server.url, engineer.email)
+    log_in(page, live_server.url, engineer.email, give_totp(engineer))
     row = page.locator(f"#incident-{incident.pk}")
     countdown = row.locator(".countdown")
     expect(countdown).to_contain_text(re.compile(r"due in (29|30) min"))

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from portal.models import MemberRole, StaffRole
+from portal.tokens import token_create
 from tam.models import Absence, AbsenceReason, DutyShift
 from tests.factories import IncidentFactory, StaffFactory, TierFactory
 
@@ -117,6 +118,8 @@ def world(ours, theirs):
     their_incident, their_file = file_incident_with_attachment(theirs, their_secret)
     assert our_secret.mark != their_secret.mark
     people = desk_people()
+    our_token, _key = token_create(user=ours.admin, name="ours")
+    their_token, _key = token_create(user=theirs.admin, name="theirs")
     return {
         "secrets": {"ours": our_secret, "theirs": their_secret},
         "theirs": {
@@ -128,6 +131,7 @@ def world(ours, theirs):
             "staff": staff_user.pk,
             "incident": their_incident.pk,
             "attachment": their_file.pk,
+            "token": their_token.pk,
             **people,
         },
         "ours": {
@@ -139,6 +143,7 @@ def world(ours, theirs):
             "staff": staff_user.pk,
             "incident": our_incident.pk,
             "attachment": our_file.pk,
+            "token": our_token.pk,
             **people,
         },
     }
@@ -191,6 +196,8 @@ PK_BY_ROUTE = {
     # The TAM desk's API: absences and the duty rota.
     "absence": "absence",
     "shift": "shift",
+    # API tokens: each person's own.
+    "apitoken": "token",
 }
 KIND_BY_KWARG = {
     "organization_id": "organization",
@@ -202,6 +209,7 @@ KIND_BY_KWARG = {
     # The TAM desk's people pages.
     "absence_id": "absence",
     "shift_id": "shift",
+    "token_id": "token",
 }
 
 

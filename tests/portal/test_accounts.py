@@ -1,13 +1,14 @@
 """Logging in by e-mail, invitations, superusers, API tokens and staff."""
 
+import datetime
 import re
 
 import pytest
 from django.core import mail
 from django.core.management import call_command
-from rest_framework.authtoken.models import Token
 
-from portal.models import StaffRole, User
+from portal.models import ApiToken, StaffRole, User
+from portal.tokens import token_user
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -140,7 +141,8 @@ def test_token_endpoint_returns_a_working_token(client, ours):
     )
     assert response.status_code == 200
     token = response.json()["token"]
-    assert Token.objects.get(key=token).user == ours.admin
+    assert token_user(token) == ours.admin
+    assert ApiToken.objects.get(user=ours.admin).prefix == token[:8]
     api = client.__class__()
     listed = api.get("/api/v1/contracts/", HTTP_AUTHORIZATION=f"Token {token}")
     assert listed.status_code == 200
@@ -164,12 +166,16 @@ def test_api_without_credentials_is_refused(client):
     assert client.get("/api/v1/contracts/").status_code in (401, 403)
 
 
-def test_issue_token_command_prints_the_users_token(ours, capsys):
-    call_command("issue_token", ours.member.email)
+def test_issue_token_command_prints_a_new_token_of_the_user(ours, capsys):
+    call_command("issue_token", ours.member.email, "--name", "siem", "--days", "3")
     key = capsys.readouterr().out.strip()
-    assert Token.objects.get(user=ours.member).key == key
+    assert token_user(key) == ours.member
+    token = ApiToken.objects.get(user=ours.member)
+    assert token.name == "siem"
+    lifetime = token.expires_at - token.created_at
+    assert abs(lifetime - datetime.timedelta(days=3)) < datetime.timedelta(minutes=1)
     call_command("issue_token", ours.member.email)
-    assert capsys.readouterr().out.strip() == key
+    assert capsys.readouterr().out.strip() != key  # keys are not kept: each call makes one
 
 
 def test_issue_token_for_unknown_email_fails():
