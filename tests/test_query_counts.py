@@ -5,6 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from portal.models import MemberRole
+from portal.tokens import token_create
 from tests.factories import (
     CalendarFactory,
     ContractFactory,
@@ -74,6 +75,16 @@ CUSTOMER_URLS = [
     "/api/v1/calendars/",
     "/organizations/{org}/contacts/history/",
 ]
+
+
+@pytest.mark.parametrize("url", ["/api/v1/auth/tokens/", "/account/tokens/"])
+def test_token_lists_do_not_grow_with_rows(client, ours, url):
+    client.force_login(ours.member)
+    token_create(user=ours.member, name="first")
+    few = count(client, url)
+    for n in range(5):
+        token_create(user=ours.member, name=f"more {n}")
+    assert count(client, url) == few
 
 
 @pytest.mark.parametrize("url", CUSTOMER_URLS)
@@ -161,6 +172,12 @@ EXACT = {
         "timeline (with actors)",
     ],
     ("customer", "/api/v1/contracts/"): [*CUSTOMER_SCOPE, "contracts"],
+    ("customer", "/api/v1/auth/tokens/"): [*CUSTOMER_SCOPE, "API tokens"],
+    ("customer", "/account/tokens/"): [
+        *CUSTOMER_SCOPE,
+        "organisation (the viewer's zone)",
+        "API tokens",
+    ],
     ("customer", "/api/v1/organizations/{org}/members/"): [
         *CUSTOMER_SCOPE,
         "organisation (scoped to the member)",
