@@ -10,6 +10,7 @@ from django.test import Client, RequestFactory
 from django.test.client import ClientHandler, encode_multipart
 
 from incidents.models import Attachment
+from portal.tokens import token_create
 from portal.uploads import safe_name
 from tests.factories import IncidentFactory
 
@@ -154,15 +155,13 @@ def test_more_files_than_allowed_is_a_400_naming_the_count(api, ours, settings):
 def test_an_oversized_api_upload_stops_being_read(ours, settings):
     settings.PORTAL_MAX_UPLOAD_BYTES = MiB
     incident = IncidentFactory(actor=ours.admin)
-    from rest_framework.authtoken.models import Token
-
-    token = Token.objects.create(user=ours.member)
+    _token, key = token_create(user=ours.member, name="uploads")
     body = files_body({}, count=1, size=6 * MiB)
     response, taken = send(
         f"/api/v1/incidents/{incident.pk}/attachments/",
         body,
         MULTIPART,
-        HTTP_AUTHORIZATION=f"Token {token.key}",
+        HTTP_AUTHORIZATION=f"Token {key}",
     )
     assert response.status_code == 413
     assert json.loads(response.content) == {
