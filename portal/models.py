@@ -134,6 +134,7 @@ class Organization(models.Model):
     next_incident_number = models.PositiveIntegerField(default=1, editable=False)
     require_mfa = models.BooleanField(
         default=False,
+        db_default=False,  # rows written by code that predates the field stay valid
         help_text="Members must use a second factor (set by the organisation's customer admin).",
     )
     created_at = models.DateTimeField(auto_now_add=True)

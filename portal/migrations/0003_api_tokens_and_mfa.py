@@ -21,6 +21,7 @@ class Migration(migrations.Migration):
             model_name="organization",
             name="require_mfa",
             field=models.BooleanField(
+                db_default=False,
                 default=False,
                 help_text="Members must use a second factor (set by the organisation's customer admin).",
             ),
