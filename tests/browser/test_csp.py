@@ -11,6 +11,7 @@ from portal.models import StaffRole
 from tests.browser.test_contract_summary import log_in
 from tests.conftest import make_tenant
 from tests.factories import IncidentFactory, StaffFactory
+from tests.mfa import give_totp
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -113,7 +114,7 @@ def test_a_provider_admin_goes_through_the_main_pages_without_a_csp_violation(
     admin = StaffFactory(staff_role=StaffRole.ADMIN, full_name="Ada Admin")
     incident = IncidentFactory(actor=tenant.admin, severity=2, title="Policy gateway down")
 
-    log_in(page, base, admin.email)
+    log_in(page, base, admin.email, give_totp(admin))  # the second factor's page too
     expect(page.get_by_role("heading", name="Desk")).to_be_visible()
     # The desk refreshes itself (htmx polling, asked first by desk.js).
     with page.expect_response(lambda r: "/desk/live/" in r.url):
