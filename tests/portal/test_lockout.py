@@ -5,9 +5,9 @@ import pytest
 from axes.handlers.proxy import AxesProxyHandler
 from django.core.cache import cache, caches
 from django.test import RequestFactory
-from rest_framework.authtoken.models import Token
 
 from portal.lockout import client_ip
+from portal.models import ApiToken
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -59,7 +59,7 @@ def test_failures_on_the_login_page_lock_the_account_everywhere(client, ours):
     assert_locked_page(page_login(client, ours.admin.email, PASSWORD))
     assert client.get("/")["Location"].startswith("/accounts/login/")
     assert_locked_token(token_login(client, ours.admin.email, PASSWORD))
-    assert not Token.objects.filter(user=ours.admin).exists()
+    assert not ApiToken.objects.filter(user=ours.admin).exists()
 
 
 def test_a_locked_account_gets_no_token_from_another_address(client, ours):
@@ -67,7 +67,7 @@ def test_a_locked_account_gets_no_token_from_another_address(client, ours):
         token_login(client, ours.member.email, "wrong guess", REMOTE_ADDR="203.0.113.5")
     response = token_login(client, ours.member.email, PASSWORD, REMOTE_ADDR="198.51.100.7")
     assert_locked_token(response)
-    assert not Token.objects.filter(user=ours.member).exists()
+    assert not ApiToken.objects.filter(user=ours.member).exists()
     # Someone else, from that other address, is not affected.
     other = token_login(client, ours.admin.email, PASSWORD, REMOTE_ADDR="198.51.100.7")
     assert other.status_code == 200
