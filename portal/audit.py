@@ -16,6 +16,8 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from portal.lockout import client_ip
+
 
 class Source(models.TextChoices):
     WEB = "web", _("Web")
@@ -58,8 +60,9 @@ class AuditMiddleware(AuditlogMiddleware):
 
     @staticmethod
     def _get_remote_addr(request):
-        # The peer's address only: X-Forwarded-For is whatever the client chose to send.
-        return request.META.get("REMOTE_ADDR") or None
+        # The address the lockout counts: the peer's, or what PORTAL_PROXY_COUNT trusted
+        # proxies say; never what the client itself wrote into X-Forwarded-For.
+        return client_ip(request) or None
 
     def __call__(self, request):
         with audit_origin(source_of_path(request.path_info), request=request):

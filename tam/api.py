@@ -251,7 +251,7 @@ class ShiftViewSet(viewsets.ModelViewSet):
         )
     )
     @action(detail=False, methods=["get"])
-    def now(self, request):
+    def now(self, request, format=None):  # `format`: the router's `now.json` form
         person = on_duty(timezone.now())
         body = {"id": person.pk, "email": person.email} if person else None
         return Response({"duty_manager": body})

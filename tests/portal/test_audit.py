@@ -295,3 +295,15 @@ def test_a_contact_added_through_the_api_by_a_customer_admin_is_recorded(api, ou
     assert (place.actor, source_of(place)) == (ours.admin, "api")
     account = last(User, object_id=user.pk, action=CREATE)
     assert (account.actor, source_of(account)) == (ours.admin, "api")
+
+
+def test_the_address_recorded_is_the_one_the_trusted_proxy_saw(client, ours, settings):
+    settings.PORTAL_PROXY_COUNT = 1
+    client.force_login(ours.admin)
+    membership = ours.member_membership
+    client.post(
+        f"/organizations/{ours.organization.pk}/contacts/{membership.pk}/remove/",
+        headers={"x-forwarded-for": "198.51.100.7, 203.0.113.9"},
+    )
+    # The proxy appended the client it saw last; what the client wrote before it is ignored.
+    assert last(User, object_id=ours.member.pk, action=UPDATE).remote_addr == "203.0.113.9"

@@ -111,6 +111,8 @@ def test_rota_now_names_the_duty_manager_on_shift(api, staff):
         assert client.get("/api/v1/rota/now/").json() == {
             "duty_manager": {"id": duty.pk, "email": duty.email}
         }
+        # The router's format-suffix form answers the same (it was a 500).
+        assert client.get("/api/v1/rota/now.json").json()["duty_manager"]["id"] == duty.pk
     with time_machine.travel(START + 9 * H, tick=False):
         assert client.get("/api/v1/rota/now/").json() == {"duty_manager": None}
 
