@@ -15,11 +15,10 @@ from contracts.models import (
     Metric,
     Tier,
 )
-from portal.api import ConfigViewSet, RefusalSerializer
+from portal.api import ConfigViewSet, HourMinuteField, RefusalSerializer
 from portal.models import Organization, StaffRole, User
 
 _WEEKDAY_RULE = "Weekday must be 0 (Monday) to 6 (Sunday)."
-_TIME_RULE = {"invalid": "Use a time of day as HH:MM, from 00:00 to 23:59."}
 
 
 class WindowSerializer(serializers.Serializer):
@@ -29,15 +28,8 @@ class WindowSerializer(serializers.Serializer):
         help_text="0=Monday .. 6=Sunday",
         error_messages={"min_value": _WEEKDAY_RULE, "max_value": _WEEKDAY_RULE},
     )
-    start = serializers.TimeField(
-        format="%H:%M", input_formats=["%H:%M"], error_messages=_TIME_RULE
-    )
-    end = serializers.TimeField(
-        format="%H:%M",
-        input_formats=["%H:%M"],
-        help_text="At or before start: an overnight window.",
-        error_messages=_TIME_RULE,
-    )
+    start = HourMinuteField()
+    end = HourMinuteField(help_text="At or before start: an overnight window.")
 
 
 class CalendarSerializer(serializers.ModelSerializer):

@@ -2,7 +2,12 @@
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+)
 from rest_framework import (
     mixins,
     parsers,
@@ -54,6 +59,8 @@ class FileRenderer(renderers.BaseRenderer):
 
     def render(self, data, accepted_media_type=None, renderer_context=None):
         # Only errors reach a renderer here (a file streams itself): send them as JSON.
+        if renderer_context and "response" in renderer_context:
+            renderer_context["response"]["Content-Type"] = "application/json"
         return renderers.JSONRenderer().render(data)
 
 
@@ -374,7 +381,16 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
             selectors.attachments_for_user(request.user, incident), AttachmentSerializer
         )
 
-    @extend_schema(responses={(200, "application/octet-stream"): bytes})
+    @extend_schema(
+        responses={
+            (200, "application/octet-stream"): OpenApiResponse(
+                bytes, description="The file as it was uploaded."
+            ),
+            (200, "application/zip"): OpenApiResponse(
+                bytes, description="A malware sample, zipped with the password `infected`."
+            ),
+        }
+    )
     @action(
         detail=True,
         methods=["get"],

@@ -6,8 +6,9 @@ see but not change is a 403.
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.utils.translation import gettext as _
 
-from portal.models import MemberRole, Organization, User
+from portal.models import MemberRole, Membership, Organization, User
 from portal.selectors import organizations_for_user
 
 
@@ -51,6 +52,12 @@ def require_contact_manager(user: User, organization: Organization) -> None:
         raise PermissionDenied(
             "Only a provider admin or the organisation's customer admin manages contacts."
         )
+
+
+def require_not_self(user: User, membership: Membership) -> None:
+    """Nobody removes their own access: an organisation would lose its last admin that way."""
+    if membership.user_id == user.pk:
+        raise PermissionDenied(_("You cannot remove yourself; another admin can."))
 
 
 def organization_for_user(user: User, pk) -> Organization:

@@ -1,10 +1,15 @@
 """Shared REST API plumbing: error shapes (API.md conventions), the configuration viewset
 and the refusal schema that every feature app's API uses (pagination: portal/pagination.py)."""
 
+import re
+
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import ProtectedError
+from django.http import JsonResponse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.defaults import page_not_found
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
@@ -12,6 +17,9 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from portal.errors import ContractRuleError, RuleCode
 from portal.uploads import UploadTooLarge, too_many_files_message
+
+# A time of day on the wire (calendars' hours): 00:00 to 23:59, two digits each.
+HOUR_MINUTE = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
 
 
 def exception_handler(exc, context):
@@ -32,7 +40,49 @@ def exception_handler(exc, context):
         exc = ValidationError(
             exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
         )
+    if isinstance(exc, ValidationError) and _leaves(exc.get_codes()) == {"unique"}:
+        # Nothing wrong with the request itself: it collides with what exists (a name taken).
+        (detail, *_others) = _leaves(exc.detail, ordered=True)
+        return Response(
+            {"code": RuleCode.ALREADY_EXISTS, "detail": str(detail)},
+            status=status.HTTP_409_CONFLICT,
+        )
     return drf_exception_handler(exc, context)
+
+
+def _leaves(tree, ordered: bool = False):
+    """The strings of a nested error structure (DRF's codes or messages)."""
+    if isinstance(tree, dict):
+        tree = list(tree.values())
+    if isinstance(tree, list):
+        found = [leaf for branch in tree for leaf in _leaves(branch, ordered=True)]
+    else:
+        found = [tree]
+    return found if ordered else set(found)
+
+
+def not_found(request, exception):
+    """The site's 404: JSON under the API (as every API error is), the page elsewhere."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": _("Not found.")}, status=status.HTTP_404_NOT_FOUND)
+    return page_not_found(request, exception)
+
+
+class HourMinuteField(serializers.TimeField):
+    """A time of day as `HH:MM`, exactly (the schema's pattern is the rule, not strptime's
+    leniency about one-digit hours or trailing text)."""
+
+    default_error_messages = {
+        "invalid": gettext_lazy("Use a time of day as HH:MM, from 00:00 to 23:59.")
+    }
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%H:%M", input_formats=["%H:%M"], **kwargs)
+
+    def to_internal_value(self, value):
+        if not isinstance(value, str) or not re.fullmatch(HOUR_MINUTE, value):
+            self.fail("invalid")
+        return super().to_internal_value(value)
 
 
 class RefusalSerializer(serializers.Serializer):

@@ -3,16 +3,17 @@
 from django.contrib.auth import authenticate
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, permissions, serializers, status, viewsets
+from rest_framework import mixins, parsers, permissions, serializers, status, viewsets
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from portal import services
-from portal.access import organization_for_user, require_contact_manager
+from portal.access import organization_for_user, require_contact_manager, require_not_self
 from portal.api import ConfigViewSet, RefusalSerializer
 from portal.errors import RuleCode
 from portal.mfa import MfaRequired, mfa_code_valid, mfa_enabled, mfa_required
 from portal.models import MemberRole, Membership, Organization, StaffRole, User, validate_timezone
+from portal.parsers import FormParser, JSONParser
 from portal.selectors import members_of, organizations_for_user, staff_members
 from portal.throttling import LoginThrottle
 from portal.tokens import token_create
@@ -54,6 +55,8 @@ class TokenView(APIView):
 
     permission_classes = [permissions.AllowAny]
     authentication_classes: list = []
+    # Scripts log in with a form as often as with JSON.
+    parser_classes = [JSONParser, FormParser, parsers.MultiPartParser]
     throttle_classes = [LoginThrottle]
 
     @extend_schema(
@@ -159,6 +162,7 @@ class MemberViewSet(
     def destroy(self, request, *args, **kwargs):
         membership = self.get_object()
         require_contact_manager(request.user, self.get_organization())
+        require_not_self(request.user, membership)
         services.member_remove(membership=membership)
         return Response(status=status.HTTP_204_NO_CONTENT)
 

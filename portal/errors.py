@@ -20,6 +20,7 @@ class RuleCode(models.TextChoices):
     MFA_REQUIRED = "mfa_required", _("A second factor is required")
     NOT_ENTITLED = "not_entitled", _("The tier does not cover this request")
     IN_USE = "in_use", _("Still in use")
+    ALREADY_EXISTS = "already_exists", _("One with this name already exists")
 
 
 class ContractRuleError(Exception):

@@ -37,6 +37,24 @@ class IdCursorPagination(CursorPagination):
     max_page_size = 200
     page_size_query_param = "page_size"
 
+    def get_page_size(self, request):
+        """A page size that is not a whole number from 1 to the maximum is a 400 (DRF
+        would answer a silently different page)."""
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None:
+            return self.page_size
+        if not (raw.isascii() and raw.isdigit() and 1 <= int(raw) <= self.max_page_size):
+            message = _("Give a whole number from 1 to %(max)d.") % {"max": self.max_page_size}
+            raise ValidationError({self.page_size_query_param: [message]})
+        return int(raw)
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"].update(minimum=1, maximum=self.max_page_size)
+        return parameters
+
     def paginate_queryset(self, queryset, request, view=None):
         ordering = self.get_ordering(request, queryset, view)
         self.position_field = queryset.model._meta.get_field(ordering[0].lstrip("-"))

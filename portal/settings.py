@@ -285,14 +285,12 @@ REST_FRAMEWORK = {
         "portal.mfa.MfaSessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PARSER_CLASSES": [
-        "portal.parsers.JSONParser",
-        "portal.parsers.FormParser",
-        "rest_framework.parsers.MultiPartParser",
-    ],
+    # JSON bodies only (nested values have no form encoding); uploads and the token
+    # endpoint name their own parsers.
+    "DEFAULT_PARSER_CLASSES": ["portal.parsers.JSONParser"],
     "DEFAULT_PAGINATION_CLASS": "portal.pagination.IdCursorPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "portal.schema.PortalAutoSchema",
     "EXCEPTION_HANDLER": "portal.api.exception_handler",
     # portal.throttling: per user, per client address when anonymous, strict on logging in.
     "DEFAULT_THROTTLE_CLASSES": [

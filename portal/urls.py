@@ -6,6 +6,8 @@ from incidents import ops_views
 from portal import audit_views, token_views, views
 from tam import pages as tam_pages
 
+handler404 = "portal.api.not_found"
+
 urlpatterns = [
     path("", views.home, name="home"),
     path("organizations/", views.organization_list, name="organization_list"),

@@ -13,6 +13,7 @@ from portal.access import (
     organization_for_user,
     organization_of,
     require_contact_manager,
+    require_not_self,
     require_provider_staff,
 )
 from portal.errors import ContractRuleError
@@ -129,6 +130,7 @@ def contact_remove(request, organization_id: int, membership_id: int):
     except (Membership.DoesNotExist, ValueError):
         raise Http404("No such contact.") from None
     require_contact_manager(request.user, organization)
+    require_not_self(request.user, membership)
     member_remove(membership=membership)
     if request.htmx:
         return render(request, "portal/_contacts.html", _contacts_context(request, organization))

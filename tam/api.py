@@ -33,7 +33,11 @@ from tam.rota import on_duty
 class StaffOr404(permissions.BasePermission):
     """The desk is the provider's: anyone else is told there is nothing here."""
 
+    denies_with_404 = True  # the schema documents the 404 (portal/schema.py)
+
     def has_permission(self, request, view) -> bool:
+        if request.method not in view.allowed_methods:
+            return True  # a method no route here serves is a 405 for anyone
         if not request.user.is_provider_staff:
             raise NotFound()
         return True

@@ -1,5 +1,7 @@
 """The OpenAPI schema tells the truth about the vocabularies and the 409 refusals."""
 
+import zoneinfo
+
 import pytest
 from drf_spectacular.generators import SchemaGenerator
 
@@ -81,3 +83,100 @@ def test_the_desk_api_documents_its_answers(schema):
     staff = component(schema, "#/components/schemas/DeskStaff")["properties"]
     assert staff["available_now"]["readOnly"]
     assert "AbsenceReasonEnum" in schema["components"]["schemas"]
+
+
+def operations(schema):
+    for path, methods in schema["paths"].items():
+        for method, operation in methods.items():
+            yield path, method, operation
+
+
+def error_body(schema, response: dict) -> dict:
+    return component(schema, response["content"]["application/json"]["schema"]["$ref"])
+
+
+def test_every_operation_documents_the_answers_of_the_conventions(schema):
+    for path, method, operation in operations(schema):
+        codes = set(operation["responses"])
+        where = f"{method.upper()} {path}"
+        assert "429" in codes, where
+        assert "Retry-After" in operation["responses"]["429"]["headers"], where
+        if path != "/api/v1/auth/token/":
+            assert {"401", "403"} <= codes, where
+        if "{" in path:
+            assert "404" in codes, where
+        has_query = any(p["in"] == "query" for p in operation.get("parameters", []))
+        if "requestBody" in operation or has_query:
+            assert "400" in codes, where
+        if "requestBody" in operation:
+            assert {"413", "415"} <= codes, where
+        for code in codes - {"400", "413"}:
+            if code.startswith("4") and code != "409":
+                assert error_body(schema, operation["responses"][code])["required"] == ["detail"]
+
+
+def test_validation_errors_are_documented_as_fields_with_their_messages(schema):
+    response = schema["paths"]["/api/v1/incidents/"]["post"]["responses"]["400"]
+    body = error_body(schema, response)
+    assert body["properties"]["detail"]["type"] == "string"
+    kinds = body["additionalProperties"]["anyOf"]
+    assert {"type": "array", "items": {"anyOf": [{"type": "string"}, {"type": "object"}]}} in kinds
+
+
+def test_the_desks_hidden_routes_document_their_404(schema):
+    for path in ("/api/v1/rota/", "/api/v1/absences/", "/api/v1/desk/take-next/"):
+        for _method, operation in schema["paths"][path].items():
+            assert "404" in operation["responses"], path
+
+
+def walk(node):
+    if isinstance(node, dict):
+        yield node
+        for value in node.values():
+            yield from walk(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from walk(value)
+
+
+def test_no_field_claims_format_time_and_hours_are_hh_mm(schema):
+    assert not [n for n in walk(schema) if n.get("format") == "time"]
+    window = component(schema, "#/components/schemas/Window")["properties"]
+    for name in ("start", "end"):
+        assert window[name]["type"] == "string"
+        assert window[name]["pattern"] == "^([01][0-9]|2[0-3]):[0-5][0-9]$"
+
+
+def test_time_zones_are_an_enum_of_the_iana_names(schema):
+    calendar = component(schema, "#/components/schemas/CalendarRequest")["properties"]
+    assert enum_of(schema, calendar["timezone"]) == sorted(zoneinfo.available_timezones())
+    organization = component(schema, "#/components/schemas/OrganizationRequest")["properties"]
+    assert enum_of(schema, organization["timezone"]) == sorted(zoneinfo.available_timezones())
+
+
+def test_downloads_document_the_content_types_they_send(schema):
+    path = "/api/v1/incidents/{id}/attachments/{attachment_id}/download/"
+    content = schema["paths"][path]["get"]["responses"]["200"]["content"]
+    assert set(content) == {"application/octet-stream", "application/zip"}
+
+
+def test_request_bodies_are_json_except_uploads_and_the_token_endpoint(schema):
+    for path, method, operation in operations(schema):
+        if "requestBody" not in operation:
+            continue
+        types = set(operation["requestBody"]["content"])
+        if path.endswith("/attachments/"):
+            assert types == {"multipart/form-data", "application/x-www-form-urlencoded"}
+        elif path != "/api/v1/auth/token/":
+            assert types == {"application/json"}, f"{method.upper()} {path}"
+
+
+def test_a_taken_name_is_a_documented_409(schema):
+    for path in ("/api/v1/calendars/", "/api/v1/tiers/", "/api/v1/organizations/"):
+        refusal = schema["paths"][path]["post"]["responses"]["409"]
+        assert set(error_body(schema, refusal)["required"]) == {"code", "detail"}
+
+
+def test_page_sizes_are_bounded_in_the_schema(schema):
+    params = {p["name"]: p for p in schema["paths"]["/api/v1/tiers/"]["get"]["parameters"]}
+    assert params["page_size"]["schema"] == {"type": "integer", "minimum": 1, "maximum": 200}
