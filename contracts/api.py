@@ -16,12 +16,13 @@ from contracts.models import (
     Tier,
 )
 from portal.api import ConfigViewSet, HourMinuteField, RefusalSerializer
+from portal.json_types import TypedJson
 from portal.models import Organization, StaffRole, User
 
 _WEEKDAY_RULE = "Weekday must be 0 (Monday) to 6 (Sunday)."
 
 
-class WindowSerializer(serializers.Serializer):
+class WindowSerializer(TypedJson, serializers.Serializer):
     weekday = serializers.IntegerField(
         min_value=0,
         max_value=6,
@@ -32,7 +33,7 @@ class WindowSerializer(serializers.Serializer):
     end = HourMinuteField(help_text="At or before start: an overnight window.")
 
 
-class CalendarSerializer(serializers.ModelSerializer):
+class CalendarSerializer(TypedJson, serializers.ModelSerializer):
     hours = WindowSerializer(many=True, required=False)
     holidays = serializers.ListField(child=serializers.DateField(), required=False)
 
@@ -88,14 +89,14 @@ class CalendarViewSet(ConfigViewSet):
 MAX_MINUTES = 2**31 - 1
 
 
-class TargetSerializer(serializers.Serializer):
+class TargetSerializer(TypedJson, serializers.Serializer):
     severity = serializers.IntegerField(min_value=1, max_value=4)
     metric = serializers.ChoiceField(choices=Metric.choices)
     minutes = serializers.IntegerField(min_value=1, max_value=MAX_MINUTES)
     clock = serializers.ChoiceField(choices=ClockKind.choices)
 
 
-class TierSerializer(serializers.ModelSerializer):
+class TierSerializer(TypedJson, serializers.ModelSerializer):
     targets = TargetSerializer(many=True, required=False)
     required_licence = serializers.ChoiceField(
         choices=LicenceRequirement.choices, required=False, allow_blank=True
@@ -133,7 +134,7 @@ class TierViewSet(ConfigViewSet):
         serializer.instance = serializer.save_tier(serializer.instance)
 
 
-class ContractSerializer(serializers.ModelSerializer):
+class ContractSerializer(TypedJson, serializers.ModelSerializer):
     organization = serializers.PrimaryKeyRelatedField(queryset=Organization.objects.all())
     tier = serializers.PrimaryKeyRelatedField(queryset=Tier.objects.all())
     calendar = serializers.PrimaryKeyRelatedField(queryset=BusinessCalendar.objects.all())

@@ -37,6 +37,7 @@ from incidents.rules import DESCRIPTION_MAX, REPLY_MAX, TITLE_MAX
 from incidents.services.status import UNCHANGED
 from portal.api import RefusalSerializer
 from portal.filters import checked
+from portal.json_types import TypedJson
 from portal.models import Organization, User
 from portal.pagination import IdCursorPagination, IdOrderPagination
 from portal.parsers import FormParser
@@ -68,7 +69,7 @@ class IncidentCursorPagination(IdCursorPagination):
     ordering = ("-received_at", "-id")
 
 
-class ClockSerializer(serializers.Serializer):
+class ClockSerializer(TypedJson, serializers.Serializer):
     target_minutes = serializers.IntegerField()
     clock = serializers.ChoiceField(source="kind", choices=ClockKind.choices)
     due_at = serializers.DateTimeField(allow_null=True)
@@ -82,12 +83,12 @@ class ClockSerializer(serializers.Serializer):
         return clock.paused_at is not None
 
 
-class SlaSerializer(serializers.Serializer):
+class SlaSerializer(TypedJson, serializers.Serializer):
     first_response = ClockSerializer(allow_null=True)
     resolution = ClockSerializer(allow_null=True)
 
 
-class IncidentSerializer(serializers.ModelSerializer):
+class IncidentSerializer(TypedJson, serializers.ModelSerializer):
     organization = serializers.PrimaryKeyRelatedField(read_only=True)
     contract = serializers.PrimaryKeyRelatedField(read_only=True)
     assignee = serializers.IntegerField(source="assignee_id", read_only=True, allow_null=True)
@@ -133,7 +134,7 @@ class IncidentSerializer(serializers.ModelSerializer):
         }
 
 
-class IncidentCreateSerializer(serializers.Serializer):
+class IncidentCreateSerializer(TypedJson, serializers.Serializer):
     title = serializers.CharField(max_length=TITLE_MAX, validators=[validate_single_line])
     description = serializers.CharField(max_length=DESCRIPTION_MAX)
     severity = serializers.IntegerField(min_value=1, max_value=4)
@@ -163,7 +164,7 @@ class IncidentCreateSerializer(serializers.Serializer):
                 del self.fields[staff_only]
 
 
-class IncidentUpdateSerializer(serializers.Serializer):
+class IncidentUpdateSerializer(TypedJson, serializers.Serializer):
     severity = serializers.IntegerField(min_value=1, max_value=4, required=False)
     status = serializers.ChoiceField(choices=Status.choices, required=False)
     reason = serializers.ChoiceField(
@@ -176,7 +177,7 @@ class IncidentUpdateSerializer(serializers.Serializer):
     )
 
 
-class ReplySerializer(serializers.Serializer):
+class ReplySerializer(TypedJson, serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
     body = serializers.CharField(max_length=REPLY_MAX)
     internal = serializers.BooleanField(default=False)
@@ -188,7 +189,7 @@ class ReplySerializer(serializers.Serializer):
     created_at = serializers.DateTimeField(read_only=True)
 
 
-class EventSerializer(serializers.Serializer):
+class EventSerializer(TypedJson, serializers.Serializer):
     id = serializers.IntegerField()
     kind = serializers.ChoiceField(choices=EventKind.choices)
     at = serializers.DateTimeField()
@@ -196,7 +197,7 @@ class EventSerializer(serializers.Serializer):
     data = serializers.JSONField()
 
 
-class AttachmentSerializer(serializers.Serializer):
+class AttachmentSerializer(TypedJson, serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
     name = serializers.CharField(source="original_name", read_only=True)
     size = serializers.IntegerField(read_only=True)

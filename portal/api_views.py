@@ -11,6 +11,7 @@ from portal import services
 from portal.access import organization_for_user, require_contact_manager, require_not_self
 from portal.api import ConfigViewSet, RefusalSerializer
 from portal.errors import RuleCode
+from portal.json_types import TypedJson
 from portal.mfa import MfaRequired, mfa_code_valid, mfa_enabled, mfa_required
 from portal.models import MemberRole, Membership, Organization, StaffRole, User, validate_timezone
 from portal.parsers import FormParser, JSONParser
@@ -37,14 +38,14 @@ class TokenRequestSerializer(serializers.Serializer):
     )
 
 
-class TokenResponseSerializer(serializers.Serializer):
+class TokenResponseSerializer(TypedJson, serializers.Serializer):
     token = serializers.CharField(help_text="The key: shown this once, only its hash is kept.")
     id = serializers.IntegerField()
     name = serializers.CharField()
     expires_at = serializers.DateTimeField()
 
 
-class MfaRefusalSerializer(serializers.Serializer):
+class MfaRefusalSerializer(TypedJson, serializers.Serializer):
     code = serializers.ChoiceField(choices=[RuleCode.MFA_REQUIRED])
     detail = serializers.CharField()
 
@@ -88,7 +89,7 @@ class TokenView(APIView):
         return Response(TokenResponseSerializer(body).data)
 
 
-class OrganizationSerializer(serializers.ModelSerializer):
+class OrganizationSerializer(TypedJson, serializers.ModelSerializer):
     timezone = serializers.CharField(validators=[validate_timezone], required=False)
 
     class Meta:
@@ -104,7 +105,7 @@ class OrganizationViewSet(ConfigViewSet):
         return organizations_for_user(self.request.user).order_by("-id")
 
 
-class MemberSerializer(serializers.Serializer):
+class MemberSerializer(TypedJson, serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
     user_id = serializers.IntegerField(read_only=True)
     email = serializers.EmailField(source="user.email", max_length=EMAIL_MAX)
@@ -167,7 +168,7 @@ class MemberViewSet(
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class StaffSerializer(serializers.Serializer):
+class StaffSerializer(TypedJson, serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
     email = serializers.EmailField(max_length=EMAIL_MAX)
     full_name = serializers.CharField(required=False, allow_blank=True, max_length=FULL_NAME_MAX)

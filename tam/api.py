@@ -23,6 +23,7 @@ from incidents import selectors as incident_selectors
 from incidents.api import IncidentSerializer
 from portal.api_views import StaffSerializer, StaffViewSet
 from portal.filters import IdFilter, checked
+from portal.json_types import TypedJson
 from portal.selectors import staff_members
 from tam import services
 from tam.availability import schedules
@@ -79,7 +80,7 @@ def staff_facts(people) -> dict:
     }
 
 
-class StaffUpdateSerializer(serializers.Serializer):
+class StaffUpdateSerializer(TypedJson, serializers.Serializer):
     full_name = serializers.CharField(required=False, allow_blank=True, max_length=200)
     calendar = serializers.PrimaryKeyRelatedField(
         queryset=BusinessCalendar.objects.all(), required=False, allow_null=True
@@ -124,7 +125,7 @@ class AbsenceFilter(django_filters.FilterSet):
 # -- absences -------------------------------------------------------------------------------
 
 
-class AbsenceSerializer(serializers.ModelSerializer):
+class AbsenceSerializer(TypedJson, serializers.ModelSerializer):
     staff = serializers.PrimaryKeyRelatedField(queryset=staff_members())
     reason = serializers.ChoiceField(choices=AbsenceReason.choices)
 
@@ -173,7 +174,7 @@ class AbsenceViewSet(viewsets.ModelViewSet):
 # -- the duty rota ----------------------------------------------------------------------------
 
 
-class ShiftSerializer(serializers.ModelSerializer):
+class ShiftSerializer(TypedJson, serializers.ModelSerializer):
     staff = serializers.PrimaryKeyRelatedField(queryset=staff_members())
 
     class Meta:

@@ -104,3 +104,28 @@ def test_a_method_the_desk_does_not_serve_is_a_405_for_anyone(api, ours, provide
     assert api(provider_admin).generic("TRACE", "/api/v1/rota/").status_code == 405
     # A method it serves stays hidden from customers.
     assert api(ours.admin).get("/api/v1/rota/").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("always_open", 0), ("always_open", "true"), ("name", 5), ("hours", {})],
+)
+def test_a_json_value_of_the_wrong_type_is_a_400_naming_the_field(
+    api, provider_admin, field, value
+):
+    response = api(provider_admin).post("/api/v1/calendars/", {**CALENDAR, field: value})
+    assert response.status_code == 400
+    assert list(response.json()) == [field]
+    assert (
+        not BusinessCalendar.objects.exists()
+        or not BusinessCalendar.objects.filter(name="Lisbon office").exists()
+    )
+
+
+def test_an_id_given_as_a_string_is_a_400(api, ours):
+    response = api(ours.admin).post(
+        "/api/v1/incidents/",
+        {"title": "t", "description": "d", "severity": "2", "contract": str(ours.contract.pk)},
+    )
+    assert response.status_code == 400
+    assert set(response.json()) == {"severity", "contract"}
