@@ -1,6 +1,6 @@
 from allauth.account.adapter import DefaultAccountAdapter
 
-from portal.lockout import client_ip
+from portal.client import client_ip
 
 
 class PortalAccountAdapter(DefaultAccountAdapter):

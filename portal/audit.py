@@ -16,7 +16,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from portal.lockout import client_ip
+from portal.client import client_ip
 
 
 class Source(models.TextChoices):

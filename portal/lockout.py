@@ -5,26 +5,12 @@ login. It counts failures per account and per client address in the shared cache
 """
 
 from axes.helpers import get_cool_off
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 # The names a login form or a token request gives the address under.
 _USERNAME_FIELDS = ("email", "login", "username")
-
-
-def client_ip(request: HttpRequest) -> str:
-    """The caller's address: REMOTE_ADDR, or the entry PORTAL_PROXY_COUNT trusted proxies
-    appended to X-Forwarded-For (DRF's NUM_PROXIES rule, so throttles agree). Whatever the
-    caller wrote into the header before the proxies is never used."""
-    remote_addr = request.META.get("REMOTE_ADDR", "")
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    count = settings.PORTAL_PROXY_COUNT
-    if count == 0 or not forwarded:
-        return remote_addr
-    addresses = [part.strip() for part in forwarded.split(",")]
-    return addresses[-min(count, len(addresses))] or remote_addr
 
 
 def lockout_username(request: HttpRequest, credentials: dict | None) -> str | None:

@@ -210,7 +210,7 @@ else:
 
 # How many reverse proxies in front of the portal append to X-Forwarded-For (0: none, the
 # client is REMOTE_ADDR and the header is ignored). Drives the client address of the login
-# lockout, allauth's rate limits and the API throttles (portal.lockout.client_ip).
+# lockout, allauth's rate limits and the API throttles (portal.client.client_ip).
 PORTAL_PROXY_COUNT = env_int("PORTAL_PROXY_COUNT", 0)
 if PORTAL_PROXY_COUNT < 0:
     raise ImproperlyConfigured(f"PORTAL_PROXY_COUNT must be 0 or more; got {PORTAL_PROXY_COUNT}")
@@ -228,7 +228,7 @@ AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 10)
 AXES_COOLOFF_TIME = env_float("LOGIN_LOCKOUT_MINUTES", 15.0, minimum=1.0) / 60
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_USERNAME_CALLABLE = "portal.lockout.lockout_username"
-AXES_CLIENT_IP_CALLABLE = "portal.lockout.client_ip"
+AXES_CLIENT_IP_CALLABLE = "portal.client.client_ip"
 AXES_LOCKOUT_CALLABLE = "portal.lockout.lockout_response"
 AXES_ENABLE_ADMIN = False
 AXES_VERBOSE = False

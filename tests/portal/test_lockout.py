@@ -6,7 +6,7 @@ from axes.handlers.proxy import AxesProxyHandler
 from django.core.cache import cache, caches
 from django.test import RequestFactory
 
-from portal.lockout import client_ip
+from portal.client import client_ip
 from portal.models import ApiToken
 from tests.factories import PASSWORD
 
