@@ -26,6 +26,7 @@ from incidents import files, selectors, services
 from incidents.filters import IncidentFilter
 from incidents.models import (
     Channel,
+    ClockStop,
     CloseReason,
     EventKind,
     Incident,
@@ -77,10 +78,29 @@ class ClockSerializer(TypedJson, serializers.Serializer):
     stopped_at = serializers.DateTimeField(allow_null=True)
     breached_at = serializers.DateTimeField(allow_null=True)
     paused = serializers.SerializerMethodField()
-    met = serializers.BooleanField(allow_null=True)
+    stop_reason = serializers.SerializerMethodField()
+    met = serializers.BooleanField(
+        allow_null=True,
+        help_text="true: stopped by the event it measures (a qualified response, a "
+        "resolution) at or before `due_at`, never breached; false: breached, or stopped "
+        "after `due_at`; null: still running, or stopped without that event before "
+        "`due_at` (closed before a response): neither met nor breached.",
+    )
 
     def get_paused(self, clock: SlaClock) -> bool:
         return clock.paused_at is not None
+
+    @extend_schema_field(
+        serializers.ChoiceField(
+            choices=[c for c in ClockStop.values if c],
+            allow_null=True,
+            help_text="Why the clock stopped: `measured` by the event it measures, `closed` "
+            "before that event, `no_target` at a severity without a target; null while "
+            "it runs.",
+        )
+    )
+    def get_stop_reason(self, clock: SlaClock) -> str | None:
+        return clock.stop_reason or None
 
 
 class SlaSerializer(TypedJson, serializers.Serializer):

@@ -11,8 +11,8 @@ from contracts.business_time import add_working_time, working_time_between
 from contracts.models import ClockKind, Contract, Metric
 from contracts.sla import plan_clock, work_calendar
 from incidents.deadlines import settle_deadlines
-from incidents.models import EventKind, Incident, IncidentEvent, SlaClock, Status
-from incidents.rules import RESOLUTION_HALTED, clock_met
+from incidents.models import ClockStop, EventKind, Incident, IncidentEvent, SlaClock, Status
+from incidents.rules import clock_met, halting_statuses, restarts_on_reopening, stop_reason
 from incidents.sweep import notify_breach
 from incidents.timeline import record
 
@@ -126,13 +126,17 @@ def _run_again(
     and run it again, with its deadlines pushed out by that time."""
     spent = _elapsed(incident.contract, clock.kind, since, now)
     clock.paused_seconds += int(spent.total_seconds())
-    setattr(clock, clear, None)
+    cleared = {clear: None}
+    if clear == "stopped_at":
+        cleared["stop_reason"] = ClockStop.RUNNING
+    for name, value in cleared.items():
+        setattr(clock, name, value)
     clock.due_at, clock.warn_at = deadlines(incident.contract, clock)
     SlaClock.objects.filter(pk=clock.pk, **{f"{clear}__isnull": False}).update(
         paused_seconds=clock.paused_seconds,
         due_at=clock.due_at,
         warn_at=clock.warn_at,
-        **{clear: None},
+        **cleared,
         **_warn_again(clock, now),
     )
     record(incident, event, now, actor, metric=clock.metric, due_at=clock.due_at.isoformat())
@@ -152,29 +156,44 @@ def resume_resolution(incident: Incident, now, actor=None) -> None:
     settle_deadlines([incident.pk])
 
 
-def stop_clocks(incident: Incident, now, actor=None, metric: str | None = None) -> None:
-    """Stop running clocks (one metric, or all). A paused clock is resumed first."""
+def stop_clocks(
+    incident: Incident,
+    now,
+    actor=None,
+    metric: str | None = None,
+    *,
+    status: str | None = None,
+) -> None:
+    """Stop running clocks (one metric, or all): by a qualified response (`status` None)
+    or by the move to a done `status`, whose reason (`rules.stop_reason`) says whether the
+    event the clock measures stopped it. A paused clock is resumed first."""
     if metric in (None, Metric.RESOLUTION):
         resume_resolution(incident, now, actor)
     for clock in _running(incident, metric):
-        if SlaClock.objects.filter(pk=clock.pk, stopped_at__isnull=True).update(stopped_at=now):
-            clock.stopped_at = now
+        reason = stop_reason(clock.metric, status)
+        if SlaClock.objects.filter(pk=clock.pk, stopped_at__isnull=True).update(
+            stopped_at=now, stop_reason=reason
+        ):
+            clock.stopped_at, clock.stop_reason = now, reason
             record(
                 incident,
                 EventKind.CLOCK_STOPPED,
                 now,
                 actor,
                 metric=clock.metric,
-                met=bool(clock_met(clock)),
+                met=clock_met(clock),
+                stop_reason=reason,
             )
     settle_deadlines([incident.pk])
 
 
-def restart_resolution(incident: Incident, now, actor=None) -> None:
-    """Reopening: the resolution clock runs again with the time already spent kept."""
-    for clock in SlaClock.objects.filter(
-        incident=incident, metric=Metric.RESOLUTION, stopped_at__isnull=False
-    ):
+def restart_clocks(incident: Incident, now, actor=None) -> None:
+    """Reopening: the resolution clock runs again, and a first-response clock stopped
+    before any response (`rules.restarts_on_reopening`), with the time already spent kept
+    (the time it stood stopped is credited like a pause)."""
+    for clock in SlaClock.objects.filter(incident=incident, stopped_at__isnull=False):
+        if not restarts_on_reopening(clock):
+            continue
         _run_again(
             incident,
             clock,
@@ -189,10 +208,12 @@ def restart_resolution(incident: Incident, now, actor=None) -> None:
     settle_deadlines([incident.pk])
 
 
-def _halted(incident: Incident, kind: str) -> tuple[int, datetime.datetime | None]:
-    """The seconds a resolution clock would not have counted so far (waiting on the
-    customer, or resolved before a reopening), from the status history; and when the
-    current halt began, if the incident is halted now."""
+def _halted(incident: Incident, kind: str, metric: str) -> tuple[int, datetime.datetime | None]:
+    """The seconds a clock of `metric` would not have counted so far (`rules.
+    halting_statuses`: waiting on the customer, or done before a reopening), from the
+    status history; and when the current halt began, if the incident is halted now. A clock
+    gained again by a severity change so keeps the time its removed one had credited."""
+    halting = halting_statuses(metric)
     seconds = 0
     since = None
     changes = IncidentEvent.objects.filter(
@@ -201,7 +222,7 @@ def _halted(incident: Incident, kind: str) -> tuple[int, datetime.datetime | Non
         kind=EventKind.STATUS_CHANGED,
     )
     for at, data in changes.order_by("at", "id").values_list("at", "data"):
-        halted = data.get("new") in RESOLUTION_HALTED
+        halted = data.get("new") in halting
         if halted and since is None:
             since = at
         elif not halted and since is not None:
@@ -235,7 +256,9 @@ def _retarget(incident: Incident, now, actor, *, responded: bool) -> None:
             reason = f"no target at severity {incident.severity}"
             if clock.breached_at is not None:
                 # A broken promise stays on record: the clock stops, it is not removed.
-                SlaClock.objects.filter(pk=clock.pk, stopped_at__isnull=True).update(stopped_at=now)
+                SlaClock.objects.filter(pk=clock.pk, stopped_at__isnull=True).update(
+                    stopped_at=now, stop_reason=ClockStop.NO_TARGET
+                )
                 record(
                     incident,
                     EventKind.CLOCK_STOPPED,
@@ -243,6 +266,7 @@ def _retarget(incident: Incident, now, actor, *, responded: bool) -> None:
                     actor,
                     metric=metric,
                     met=False,
+                    stop_reason=ClockStop.NO_TARGET,
                     reason=reason,
                 )
                 continue
@@ -264,11 +288,9 @@ def _retarget(incident: Incident, now, actor, *, responded: bool) -> None:
                 target_minutes=plan.target_minutes,
                 started_at=incident.received_at,
             )
-            waiting = False
-            if metric == Metric.RESOLUTION:
-                # Gained late: credit the time it would have been paused or stopped.
-                clock.paused_seconds, halted_since = _halted(incident, clock.kind)
-                waiting = incident.status == Status.WAITING_ON_CUSTOMER
+            # Gained late (or again): credit the time it would have been paused or stopped.
+            clock.paused_seconds, halted_since = _halted(incident, clock.kind, metric)
+            waiting = metric == Metric.RESOLUTION and incident.status == Status.WAITING_ON_CUSTOMER
             clock.due_at, clock.warn_at = deadlines(incident.contract, clock)
             if waiting:
                 # Gained while waiting on the customer: paused since the wait began.

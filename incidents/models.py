@@ -256,6 +256,18 @@ class Attachment(models.Model):
         return self.original_name
 
 
+class ClockStop(models.TextChoices):
+    """Why a clock stopped (`incidents.rules.stop_reason` decides; `clock_met` reads it)."""
+
+    RUNNING = "", _("running")
+    # The event the clock measures: a qualified response, a resolution.
+    MEASURED = "measured", _("stopped by the event it measures")
+    # Resolved or closed before that event (a duplicate, an incident nobody answered).
+    CLOSED = "closed", _("closed before the event it measures")
+    # A severity change left no target; only a breached clock is kept so (as evidence).
+    NO_TARGET = "no_target", _("no target at the new severity")
+
+
 class SlaClock(models.Model):
     """One promise on one incident. The target is copied here when the clock starts."""
 
@@ -272,6 +284,9 @@ class SlaClock(models.Model):
     due_at = models.DateTimeField(null=True, blank=True, help_text="Empty while paused.")
     warn_at = models.DateTimeField(null=True, blank=True)
     stopped_at = models.DateTimeField(null=True, blank=True)
+    stop_reason = models.CharField(
+        max_length=10, choices=ClockStop.choices, blank=True, default=ClockStop.RUNNING
+    )
     breached_at = models.DateTimeField(null=True, blank=True)
     warned_at = models.DateTimeField(null=True, blank=True)
     sweep_after = models.DateTimeField(
@@ -307,7 +322,8 @@ class SlaClock(models.Model):
 
     @property
     def met(self) -> bool | None:
-        """True/False once stopped; None while running (incidents.rules.clock_met)."""
+        """True: kept; False: breached; None: running, or stopped without the event it
+        measures before its deadline (incidents.rules.clock_met)."""
         from incidents.rules import clock_met  # incidents.rules imports this module
 
         return clock_met(self)

@@ -1,6 +1,6 @@
 """The rules of incidents, each in one place: which status moves an actor may make,
-which kinds a filer may choose, which statuses halt the resolution clock, and what
-"met" means for a clock.
+which kinds a filer may choose, which statuses halt the resolution clock, why a clock
+stops, what "met" means for it and which clocks a reopening runs again.
 
 Services enforce these; views, forms, the API and templates ask them what to offer.
 """
@@ -12,8 +12,16 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import F, Q
 from django.utils.translation import gettext as _
 
-from contracts.models import Severity
-from incidents.models import DONE_STATUSES, CloseReason, Incident, Kind, SlaClock, Status
+from contracts.models import Metric, Severity
+from incidents.models import (
+    DONE_STATUSES,
+    ClockStop,
+    CloseReason,
+    Incident,
+    Kind,
+    SlaClock,
+    Status,
+)
 from portal.models import User
 
 # -- text -----------------------------------------------------------------------------------
@@ -38,6 +46,8 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 CUSTOMER_MOVES = frozenset({Status.CLOSED, Status.OPEN})
 # While the incident waits on the customer or is done, the resolution clock does not run.
 RESOLUTION_HALTED = frozenset({Status.WAITING_ON_CUSTOMER, *DONE_STATUSES})
+# A first-response clock does not run while the incident is done (closed before a response).
+FIRST_RESPONSE_HALTED = frozenset(DONE_STATUSES)
 # What customers may change on an incident (through the API's PATCH); staff change all.
 CUSTOMER_FIELDS = frozenset({"status"})
 
@@ -147,19 +157,63 @@ def check_kind(actor: User, kind: str) -> None:
 # -- clocks ---------------------------------------------------------------------------------
 
 
+def halting_statuses(metric: str) -> frozenset[str]:
+    """The statuses in which a clock of `metric` does not count time."""
+    return RESOLUTION_HALTED if metric == Metric.RESOLUTION else FIRST_RESPONSE_HALTED
+
+
+def stop_reason(metric: str, status: str | None = None) -> ClockStop:
+    """Why a clock stops: by a qualified response (`status` None) or by the move to a done
+    `status`. Only a first response answers the first-response clock and only resolving
+    resolves; closing (or resolving) before that stops the clock without its event."""
+    if status is None:
+        return ClockStop.MEASURED if metric == Metric.FIRST_RESPONSE else ClockStop.CLOSED
+    if status == Status.RESOLVED and metric == Metric.RESOLUTION:
+        return ClockStop.MEASURED
+    return ClockStop.CLOSED
+
+
 def clock_met(clock: SlaClock) -> bool | None:
-    """Whether a stopped clock kept its promise: stopped at or before its deadline and never
-    breached. None while it runs."""
+    """Whether a clock kept its promise. True: the event it measures stopped it at or
+    before its deadline, and it never breached. False: it breached, or stopped after its
+    deadline. None: it runs, or it was stopped without its event before its deadline
+    ("stopped, not met": closed before a response), which is neither met nor breached."""
     if clock.stopped_at is None:
         return None
-    return (
-        clock.breached_at is None and clock.due_at is not None and clock.stopped_at <= clock.due_at
-    )
+    if clock.breached_at is not None or (
+        clock.due_at is not None and clock.stopped_at > clock.due_at
+    ):
+        return False
+    if clock.stop_reason == ClockStop.MEASURED and clock.due_at is not None:
+        return True
+    return None
 
 
 def met_condition() -> Q:
-    """`clock_met` in SQL, for counting stopped clocks that kept their promise."""
-    return Q(breached_at__isnull=True, due_at__isnull=False, stopped_at__lte=F("due_at"))
+    """`clock_met` is True, in SQL, for counting stopped clocks that kept their promise."""
+    return Q(
+        stop_reason=ClockStop.MEASURED,
+        breached_at__isnull=True,
+        due_at__isnull=False,
+        stopped_at__lte=F("due_at"),
+    )
+
+
+def missed_condition() -> Q:
+    """`clock_met` is False, in SQL, for counting stopped clocks that broke their promise
+    (stopped clocks not matching either condition were stopped, not met)."""
+    return Q(stopped_at__isnull=False) & (
+        Q(breached_at__isnull=False) | Q(stopped_at__gt=F("due_at"))
+    )
+
+
+def restarts_on_reopening(clock: SlaClock) -> bool:
+    """Reopening runs the resolution clock again, and a first-response clock only when it
+    was stopped before any response: its promise is still owed. A clock stopped because
+    the severity lost its target stays stopped."""
+    if clock.stop_reason == ClockStop.NO_TARGET:
+        return False
+    return clock.metric == Metric.RESOLUTION or clock.stop_reason == ClockStop.CLOSED
 
 
 def _list(choices) -> str:

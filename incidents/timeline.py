@@ -12,7 +12,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from contracts.models import Metric
-from incidents.models import EventKind, Incident, IncidentEvent, RouteReason, Status
+from incidents.models import ClockStop, EventKind, Incident, IncidentEvent, RouteReason, Status
 from portal.models import User
 
 
@@ -51,6 +51,13 @@ def metric_words(value: str) -> str:
     return _words(Metric, value).lower()
 
 
+def stopped_words(metric: str) -> str:
+    """A clock stopped without the event it measures, as people read it."""
+    if metric == Metric.RESOLUTION:
+        return _("closed before a resolution")
+    return _("closed before a response")
+
+
 def label(kind: str) -> str:
     text = _words(EventKind, kind)
     return text[:1].upper() + text[1:]
@@ -74,6 +81,10 @@ def summary(event: IncidentEvent) -> str:
         return routed_words(data)
     if event.kind == EventKind.OWNER_AWAY:
         return _("%(label)s: the duty manager was told") % {"label": text}
+    if event.kind == EventKind.CLOCK_STOPPED and data.get("stop_reason") == ClockStop.CLOSED:
+        return f"{text}: {metric_words(data.get('metric', ''))}, " + stopped_words(
+            data.get("metric", "")
+        )
     if data.get("metric"):
         return f"{text}: {metric_words(data['metric'])}"
     return text

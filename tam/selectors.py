@@ -14,7 +14,7 @@ from contracts import entitlements, rules
 from contracts.models import SEVERITY_NAMES, BusinessCalendar, Contract, Entitlement, Metric
 from contracts.rules import TAM_ROLES, ContractStatus
 from incidents.models import EventKind, Incident, IncidentEvent, RouteReason, SlaClock
-from incidents.rules import met_condition
+from incidents.rules import met_condition, missed_condition
 from incidents.selectors import ClockState, sla_states
 from portal.models import Membership, Organization, User
 from portal.rules import organization_today
@@ -60,15 +60,19 @@ def accounts_of(user: User, now: datetime.datetime) -> QuerySet[Organization]:
 
 @dataclass(frozen=True)
 class SlaRecord:
-    """Stopped clocks of one metric (or all) in the window: how many kept their promise."""
+    """Stopped clocks of one metric (or all) in the window: how many kept their promise,
+    how many broke it, and apart from both those stopped without the event they measure
+    (closed before a response: `incidents.rules.clock_met` is None)."""
 
     label: str
     met: int
-    total: int
+    missed: int
+    not_met: int = 0
 
     @property
-    def missed(self) -> int:
-        return self.total - self.met
+    def total(self) -> int:
+        """The promises settled one way or the other (the share's denominator)."""
+        return self.met + self.missed
 
     @property
     def share(self) -> float | None:
@@ -113,23 +117,37 @@ class Portfolio:
 
 
 def sla_record(organization: Organization, now: datetime.datetime) -> list[SlaRecord]:
-    """Met and missed among the clocks stopped in the last 90 days, per metric and all
-    together: one aggregate query."""
+    """Met, missed and stopped-not-met among the clocks stopped in the last 90 days, per
+    metric and all together: one aggregate query."""
     rows = (
         SlaClock.objects.filter(
             organization=organization, stopped_at__gt=now - SLA_WINDOW, stopped_at__lte=now
         )
         .order_by()
         .values("metric")
-        .annotate(total=Count("pk"), met=Count("pk", filter=met_condition()))
+        .annotate(
+            total=Count("pk"),
+            met=Count("pk", filter=met_condition()),
+            missed=Count("pk", filter=missed_condition()),
+        )
     )
     found = {row["metric"]: row for row in rows}
     records = [
-        SlaRecord(str(Metric(metric).label), found[metric]["met"], found[metric]["total"])
+        SlaRecord(
+            str(Metric(metric).label),
+            met=found[metric]["met"],
+            missed=found[metric]["missed"],
+            not_met=found[metric]["total"] - found[metric]["met"] - found[metric]["missed"],
+        )
         for metric in Metric.values
         if metric in found
     ]
-    overall = SlaRecord("", sum(r.met for r in records), sum(r.total for r in records))
+    overall = SlaRecord(
+        "",
+        met=sum(r.met for r in records),
+        missed=sum(r.missed for r in records),
+        not_met=sum(r.not_met for r in records),
+    )
     return [*records, overall]
 
 

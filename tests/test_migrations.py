@@ -99,3 +99,77 @@ def test_products_clocks_and_numbers_survive_the_move_to_tenant_led_keys():
     assert same_number_in(Organization.objects.create(name="New Co")).number == moved.number
     with pytest.raises(IntegrityError), transaction.atomic():
         same_number_in(moved.organization)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_clocks_stopped_before_stop_reasons_get_the_reason_their_history_shows():
+    old = migrate([("incidents", "0008_row_level_security")])
+    try:
+        org = old.get_model("portal", "Organization").objects.create(name="Old Co", timezone="UTC")
+        user = old.get_model("portal", "User").objects.create(email="old@example.test")
+        tier = old.get_model("contracts", "Tier").objects.create(code="old", name="Old")
+        calendar = old.get_model("contracts", "BusinessCalendar").objects.create(name="Old hours")
+        contract = old.get_model("contracts", "Contract").objects.create(
+            organization=org,
+            tier=tier,
+            calendar=calendar,
+            starts_on=datetime.date(2026, 1, 1),
+            ends_on=datetime.date(2026, 12, 31),
+        )
+        now = datetime.datetime(2026, 6, 1, tzinfo=datetime.UTC)
+        clocks = {}
+        for name, metric, resolved in [
+            ("answered", "first_response", True),
+            ("unanswered", "first_response", False),
+            ("resolved", "resolution", True),
+            ("closed", "resolution", False),
+            ("lost_target", "first_response", False),
+            ("running", "first_response", False),
+        ]:
+            incident = old.get_model("incidents", "Incident").objects.create(
+                organization=org,
+                contract=contract,
+                number=name,
+                title="t",
+                description="d",
+                severity=2,
+                received_at=now,
+                filed_by=user,
+                resolved_at=now if resolved else None,
+            )
+            if name == "answered":
+                old.get_model("incidents", "ThreadEntry").objects.create(
+                    organization=org, incident=incident, body="b", qualified_response=True
+                )
+            if name == "lost_target":
+                old.get_model("incidents", "IncidentEvent").objects.create(
+                    organization=org,
+                    incident=incident,
+                    kind="clock_stopped",
+                    at=now,
+                    data={"metric": metric, "met": False, "reason": "no target at severity 2"},
+                )
+            clocks[name] = old.get_model("incidents", "SlaClock").objects.create(
+                organization=org,
+                incident=incident,
+                metric=metric,
+                kind="calendar",
+                target_minutes=240,
+                started_at=now,
+                due_at=now + datetime.timedelta(hours=4),
+                stopped_at=None if name == "running" else now + datetime.timedelta(hours=1),
+            )
+    finally:
+        migrate(latest())
+
+    from incidents.models import SlaClock
+
+    reasons = {name: SlaClock.objects.get(pk=row.pk).stop_reason for name, row in clocks.items()}
+    assert reasons == {
+        "answered": "measured",
+        "unanswered": "closed",
+        "resolved": "measured",
+        "closed": "closed",
+        "lost_target": "no_target",
+        "running": "",
+    }

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 
 from contracts.models import Metric
 from incidents.models import Incident, SlaClock
+from incidents.timeline import stopped_words
 
 
 def span_catalogue() -> dict[str, str]:
@@ -32,7 +33,7 @@ def span_words(delta: datetime.timedelta, words: dict[str, str] | None = None) -
 @dataclass(frozen=True)
 class ClockState:
     metric: str
-    state: str  # running, at_risk, breached, met, missed, paused
+    state: str  # running, at_risk, breached, met, missed, stopped (not met), paused
     text: str
     clock: SlaClock
 
@@ -44,24 +45,26 @@ class ClockState:
 def clock_state(clock: SlaClock, now: datetime.datetime | None = None) -> ClockState:
     now = now or timezone.now()
     if clock.stopped_at is not None:
-        if clock.met:
-            return ClockState(clock.metric, "met", "met", clock)
-        return ClockState(clock.metric, "missed", "breached", clock)
+        met = clock.met
+        if met:
+            return ClockState(clock.metric, "met", _("met"), clock)
+        if met is None:  # stopped without the event it measures: neither met nor breached
+            return ClockState(clock.metric, "stopped", stopped_words(clock.metric), clock)
+        return ClockState(clock.metric, "missed", _("breached"), clock)
     if clock.breached_at is not None or (clock.due_at and clock.due_at <= now):
         # A breach recorded before a severity change moved the deadline (or before a
         # pause) stays a breach.
         since = clock.due_at if clock.due_at and clock.due_at <= now else clock.breached_at
-        text = f"breached {span_words(now - since)} ago"
+        text = _("breached %(span)s ago") % {"span": span_words(now - since)}
         if clock.paused_at is not None:
-            text += ", paused while waiting on the customer"
+            text = _("%(breach)s, paused while waiting on the customer") % {"breach": text}
         return ClockState(clock.metric, "breached", text, clock)
     if clock.paused_at is not None:
-        return ClockState(clock.metric, "paused", "paused, waiting on customer", clock)
+        return ClockState(clock.metric, "paused", _("paused, waiting on customer"), clock)
+    left = {"span": span_words(clock.due_at - now)}
     if clock.warn_at and clock.warn_at <= now:
-        return ClockState(
-            clock.metric, "at_risk", f"at risk: due in {span_words(clock.due_at - now)}", clock
-        )
-    return ClockState(clock.metric, "running", f"due in {span_words(clock.due_at - now)}", clock)
+        return ClockState(clock.metric, "at_risk", _("at risk: due in %(span)s") % left, clock)
+    return ClockState(clock.metric, "running", _("due in %(span)s") % left, clock)
 
 
 def sla_states(incident: Incident, now=None) -> list[ClockState]:

@@ -47,9 +47,9 @@ def set_status(
     elif old == Status.WAITING_ON_CUSTOMER and status == Status.OPEN:
         clocks.resume_resolution(incident, now, actor)
     if status in DONE_STATUSES:
-        clocks.stop_clocks(incident, now, actor)
+        clocks.stop_clocks(incident, now, actor, status=status)
     if status == Status.OPEN and old in DONE_STATUSES:
-        clocks.restart_resolution(incident, now, actor)
+        clocks.restart_clocks(incident, now, actor)
     event = timeline.record(
         incident, EventKind.STATUS_CHANGED, now, actor, old=old, new=status, reason=reason
     )

@@ -182,3 +182,15 @@ def test_a_taken_name_is_a_documented_409(schema):
 def test_page_sizes_are_bounded_in_the_schema(schema):
     params = {p["name"]: p for p in schema["paths"]["/api/v1/tiers/"]["get"]["parameters"]}
     assert params["page_size"]["schema"] == {"type": "integer", "minimum": 1, "maximum": 200}
+
+
+def test_a_clocks_met_is_documented_as_nullable_with_its_meaning(schema):
+    from incidents.models import ClockStop
+
+    clock = component(schema, "#/components/schemas/Clock")["properties"]
+    assert clock["met"]["nullable"] is True
+    assert "closed before a response" in clock["met"]["description"]
+    assert "neither met nor breached" in clock["met"]["description"]
+    assert clock["stop_reason"]["nullable"] is True
+    (ref,) = [p["$ref"] for p in clock["stop_reason"]["oneOf"] if "NullEnum" not in p["$ref"]]
+    assert component(schema, ref)["enum"] == [c for c in ClockStop.values if c]

@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 from contracts.models import Contract
-from incidents.models import Incident, SlaClock
+from incidents.models import ClockStop, Incident, SlaClock
 from incidents.services import incident_change_status
 from portal.models import StaffRole
 from tests.conftest import make_tenant
@@ -64,9 +64,9 @@ def test_staff_who_own_no_account_are_told_so(client, staff, ours):
 # -- the portfolio ------------------------------------------------------------------------
 
 
-def settle(incident, *, stopped_ago, late=False, breached=False):
+def settle(incident, *, stopped_ago, late=False, breached=False, answered=True):
     """The incident's first-response clock, stopped `stopped_ago`: met, or missed (stopped
-    late, or breached on the way)."""
+    late, or breached on the way), or (not `answered`) closed before a response."""
     stopped_at = timezone.now() - stopped_ago
     due_at = stopped_at - DAY if late else stopped_at + DAY
     SlaClock.objects.update_or_create(
@@ -80,6 +80,7 @@ def settle(incident, *, stopped_ago, late=False, breached=False):
             "due_at": due_at,
             "stopped_at": stopped_at,
             "breached_at": stopped_at - DAY if breached else None,
+            "stop_reason": ClockStop.MEASURED if answered else ClockStop.CLOSED,
         },
     )
 
@@ -99,6 +100,8 @@ def test_the_portfolio_shows_open_by_severity_sla_units_renewal_contacts_and_las
     settle(premium[2], stopped_ago=10 * DAY, late=True)
     settle(standard[0], stopped_ago=2 * DAY, breached=True)
     settle(standard[1], stopped_ago=100 * DAY)
+    # Closed before anyone answered: counted apart, neither met nor missed.
+    settle(standard[2], stopped_ago=3 * DAY, answered=False)
     assert SlaClock.objects.get(incident=premium[3]).stopped_at is None  # still running
     incident_change_status(incident=standard[3], actor=staff["engineer"], status="resolved")
 
@@ -111,6 +114,7 @@ def test_the_portfolio_shows_open_by_severity_sla_units_renewal_contacts_and_las
     assert '<dd class="severity-3">8</dd>' in page  # one of nine resolved
     assert '<dd class="severity-4">0</dd>' in page
     assert "50% met (2 of 4; 2 missed)" in page
+    assert "1 clock stopped without a response or resolution" in page
     assert "2 of 6" in page  # four premium incidents filed this contract year
     assert tenant.contract.ends_on.strftime("%-d %b %Y") in page
     assert "renewal valid until 31 Mar 2027" in page
