@@ -4,7 +4,7 @@ The customer side is the organisation's admins and the contact who filed; the
 provider side is the incident's assignee, else the contract's TAM, else the duty
 manager on shift (tam.rota). SLA warnings and breaches go to the assignee and the TAM, severity 1-2
 breaches also to the duty managers (an escalation), and to the customer's admins
-where the tier says so.
+where the tier says so (and only then do customers see them on the timeline).
 """
 
 import datetime
@@ -13,7 +13,7 @@ from collections.abc import Iterable
 
 from django.utils import timezone
 
-from contracts.models import Severity
+from contracts.models import Severity, Tier
 from incidents.models import EventKind, Incident
 from portal.models import MemberRole, StaffRole, User
 from tam.availability import is_available
@@ -34,6 +34,22 @@ def duty_managers(at: datetime.datetime | None = None) -> list[User]:
 
 def escalates(kind: EventKind, severity: int) -> bool:
     return kind == EventKind.SLA_BREACH and severity in ESCALATING_SEVERITIES
+
+
+# The SLA notices that tell of a promise at risk or broken: customers hear of them (by
+# e-mail and on the incident's timeline) only where their tier says so.
+SLA_NOTICES = frozenset({EventKind.SLA_WARNING, EventKind.SLA_BREACH})
+
+
+def customer_told_of_sla(tier: Tier) -> bool:
+    """Whether the tier tells customers of SLA warnings and breaches (`SLA_NOTICES`)."""
+    return tier.notify_customer_on_sla
+
+
+def hidden_from_customers(incident: Incident) -> frozenset[str]:
+    """The event kinds the incident's customers do not see on its timeline (besides
+    internal events): the SLA notices their tier does not tell them of."""
+    return frozenset() if customer_told_of_sla(incident.contract.tier) else SLA_NOTICES
 
 
 def customer_admins(organization_id: int) -> list[User]:
@@ -148,5 +164,7 @@ class SlaAudience:
         ]
         if escalates(kind, row["incident__severity"]):
             found += self.duty
-        found += self.admins.get(row["organization_id"], [])
+        if row["incident__contract__tier__notify_customer_on_sla"]:
+            # Per row: an organisation's other contract may be on a tier that tells.
+            found += self.admins.get(row["organization_id"], [])
         return _once(found)

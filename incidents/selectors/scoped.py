@@ -1,9 +1,11 @@
 """The incident and what hangs off it, scoped by the acting user: a foreign or invisible
-object is a 404, and customers never see internal notes, their events or their files."""
+object is a 404, and customers never see internal notes, their events or their files, nor
+SLA notices their tier does not tell them of."""
 
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 
+from incidents import recipients
 from incidents.models import Attachment, EntryKind, Incident, IncidentEvent, ThreadEntry
 from portal.models import User
 
@@ -46,6 +48,9 @@ def events_for_user(user: User, incident: Incident) -> QuerySet[IncidentEvent]:
     ).select_related("actor")
     if not user.is_provider_staff:
         events = events.exclude(internal=True)
+        hidden = recipients.hidden_from_customers(incident)
+        if hidden:
+            events = events.exclude(kind__in=sorted(hidden))
     return events.order_by("at", "id")
 
 
