@@ -77,6 +77,14 @@ def remaining(contract: Contract, entitlement: Entitlement, day: datetime.date) 
     return usage_of(contract, entitlement, day).left
 
 
+def premium_by_default(contract: Contract, day: datetime.date) -> bool:
+    """What a filing that says neither premium nor standard is (the API's default and the
+    form's preselection): premium while the contract year of `day` has a premium unit
+    left, else standard. A tier without a quota files every incident as premium."""
+    left = remaining(contract, Entitlement.PREMIUM_INCIDENT, day)
+    return left is None or left > 0
+
+
 QUOTA_LABELS = {
     Entitlement.PREMIUM_INCIDENT: gettext_lazy("Premium incidents"),
     Entitlement.ONSITE_VISIT: gettext_lazy("On-site visits"),

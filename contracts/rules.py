@@ -135,8 +135,9 @@ def offers_premium_choice(tier: Tier) -> bool:
 
 
 def is_premium(tier: Tier, requested: bool | None) -> bool:
-    """What a filing is, from what was asked for (premium unless standard was chosen on a
-    quota tier; always premium on a tier without a quota)."""
+    """What a filing is, from what was asked for (on a quota tier: premium when asked, so
+    `entitlements.premium_by_default` first settles a filing that asked for neither;
+    always premium on a tier without a quota)."""
     return True if not offers_premium_choice(tier) else bool(requested)
 
 

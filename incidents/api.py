@@ -159,7 +159,16 @@ class IncidentCreateSerializer(TypedJson, serializers.Serializer):
     description = serializers.CharField(max_length=DESCRIPTION_MAX)
     severity = serializers.IntegerField(min_value=1, max_value=4)
     kind = serializers.ChoiceField(choices=Kind.choices, default=Kind.PROBLEM)
-    premium = serializers.BooleanField(required=False, allow_null=True, default=None)
+    premium = serializers.BooleanField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Premium (true) or standard (false), on a tier with a premium-incident "
+        "quota: a premium incident takes a unit of the contract year and gets the tier's "
+        "targets. Left out or null: premium while the contract year has a unit left, else "
+        "standard (as the web form preselects). On a tier without a quota every incident "
+        "is premium.",
+    )
     contract = serializers.PrimaryKeyRelatedField(
         queryset=Contract.objects.select_related("tier", "calendar"), required=False
     )

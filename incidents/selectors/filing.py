@@ -91,11 +91,17 @@ def premium_usage(contract: Contract) -> entitlements.Usage | None:
     )
 
 
+def _premium_default(contract: Contract) -> bool:
+    return entitlements.premium_by_default(contract, organization_today(contract.organization))
+
+
 def filing_initial(contracts: list[Contract]) -> dict:
-    """What a fresh filing form starts with: standard when the only contract it can name
-    has no premium unit left this year (offer what can be filed)."""
-    usage = premium_usage(contracts[0]) if len(contracts) == 1 else None
-    return {"premium": "0"} if usage is not None and usage.left == 0 else {}
+    """What a fresh filing form starts with: for the only contract it can name, what a
+    filing that leaves premium out is (`entitlements.premium_by_default`, as the API does);
+    with several, nothing chosen, so the contract picked decides the same way."""
+    if len(contracts) == 1:
+        return {"premium": "1" if _premium_default(contracts[0]) else "0"}
+    return {"premium": None}
 
 
 def filing_hint(user: User, contracts: list[Contract], values) -> FilingHint:
@@ -107,7 +113,11 @@ def filing_hint(user: User, contracts: list[Contract], values) -> FilingHint:
     )
     staff = user.is_provider_staff
     received_at = received_at_from(values.get("received_at")) if staff else None
-    premium = values.get("premium") != "0"  # premium unless standard was chosen
+    chosen_premium = values.get("premium")
+    if chosen_premium in (None, ""):  # neither chosen: the default a filing would get
+        premium = _premium_default(contract) if contract else True
+    else:
+        premium = chosen_premium != "0"
     return FilingHint(
         contract=contract,
         offers_premium=staff or any(offers_premium_choice(c.tier) for c in contracts),

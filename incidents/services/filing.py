@@ -11,6 +11,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from contracts import entitlements
 from contracts import rules as contract_rules
 from contracts.models import Contract, Metric, Product
 from incidents import clocks, files, recipients, rules, timeline
@@ -189,6 +190,8 @@ def incident_file(
             day = organization_date(organization, received_at)
             contract = _covering_contract(organization, contract, day)
             _check_renewal(contract, day)
+            if premium is None:  # neither asked for: the ledger's default
+                premium = entitlements.premium_by_default(contract, day)
             premium = contract_rules.is_premium(contract.tier, premium)
             year_start = premium_check(contract=contract, day=day) if premium else None
 

@@ -251,3 +251,12 @@ def test_no_premium_units_left_preselects_standard(client):
     page = client.get("/incidents/new/").content.decode()
     assert re.search(r'value="0"[^>]*checked', page)
     assert "0 of 6 premium incidents left" in page
+
+
+def test_with_two_contracts_the_form_preselects_neither_premium_nor_standard(client, two_contracts):
+    tenant, _, _ = two_contracts
+    client.force_login(tenant.member)
+    page = client.get("/incidents/new/").content.decode()
+    radios = re.findall(r'<input type="radio" name="premium"[^>]*>', page)
+    assert len(radios) == 2
+    assert not [r for r in radios if "checked" in r]

@@ -2,6 +2,7 @@
 under concurrent filings."""
 
 import datetime
+import re
 import threading
 
 import pytest
@@ -63,12 +64,45 @@ def test_seventh_premium_incident_is_refused_and_standard_still_files(api, start
     assert incident.number.endswith(f"{numbers_before:05d}")
 
 
-def test_omitting_premium_on_a_quota_tier_files_standard_without_a_unit(api, start):
+def test_omitting_premium_on_a_quota_tier_files_premium_while_units_are_left(api, start, client):
+    """The API's default is the form's preselection: premium while a unit is left."""
+    client.force_login(start.member)
     with time_machine.travel(T, tick=False):
-        response = api(start.member).post(URL, payload(), format="json")
-    assert response.status_code == 201
+        form = client.get("/incidents/new/").content.decode()
+        response = api(start.member).post(URL, payload(severity=1), format="json")
+    assert re.search(r'<input type="radio" name="premium" value="1"[^>]*checked', form)
+    assert response.status_code == 201, response.content
+    assert response.json()["premium"] is True
+    assert [e.units for e in ledger(start.contract)] == [1]
+    assert SlaClock.objects.filter(incident_id=response.json()["id"]).exists()
+
+
+def test_omitting_premium_with_no_unit_left_files_standard_as_the_form_preselects(
+    api, start, client
+):
+    use_quota(start, 6)
+    client.force_login(start.member)
+    with time_machine.travel(T, tick=False):
+        form = client.get("/incidents/new/").content.decode()
+        response = api(start.member).post(URL, payload(severity=1, premium=None), format="json")
+    assert re.search(r'<input type="radio" name="premium" value="0"[^>]*checked', form)
+    assert response.status_code == 201, response.content
     assert response.json()["premium"] is False
-    assert ledger(start.contract) == []
+    assert len(ledger(start.contract)) == 6
+    assert not SlaClock.objects.filter(incident_id=response.json()["id"]).exists()
+
+
+def test_a_web_filing_that_sends_neither_gets_the_same_default(client, start):
+    """What a form without a choice sends (a customer with several contracts finds
+    neither preselected) files what the API would."""
+    client.force_login(start.member)
+    with time_machine.travel(T, tick=False):
+        response = client.post(
+            "/incidents/new/",
+            {"title": "Scanner stopped", "description": "d", "severity": 2, "kind": "problem"},
+        )
+    assert response.status_code == 302
+    assert Incident.objects.get().premium is True
 
 
 def test_tiers_without_a_quota_make_every_incident_premium_with_no_ledger(api, ours):

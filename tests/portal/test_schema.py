@@ -194,3 +194,12 @@ def test_a_clocks_met_is_documented_as_nullable_with_its_meaning(schema):
     assert clock["stop_reason"]["nullable"] is True
     (ref,) = [p["$ref"] for p in clock["stop_reason"]["oneOf"] if "NullEnum" not in p["$ref"]]
     assert component(schema, ref)["enum"] == [c for c in ClockStop.values if c]
+
+
+def test_the_premium_default_of_a_filing_is_documented(schema):
+    premium = component(schema, "IncidentCreateRequest")["properties"]["premium"]
+    assert premium["nullable"] is True
+    assert (
+        "Left out or null: premium while the contract year has a unit left"
+        in (premium["description"])
+    )
