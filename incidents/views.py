@@ -1,5 +1,6 @@
 """Incident pages: list, filing, detail, replies, status and files."""
 
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from django.contrib import messages
@@ -40,14 +41,21 @@ def incident_list(request):
     queryset = filters.qs
     if request.GET.get("mine") and user.is_provider_staff:
         queryset = selectors.filter_incidents(queryset, assignee=user)
-    cursor = request.GET.get("cursor", "")
-    if cursor and selectors.decode_list_cursor(cursor, request.GET.get("sort", "")) is None:
-        errors["cursor"] = [_("This cursor is not one of this list's; the first page is shown.")]
-        cursor = ""
-    page = selectors.incident_page(queryset, sort=request.GET.get("sort", "newest"), cursor=cursor)
+    sort = request.GET.get("sort", "newest")
+    cursors = {}
+    for name in ("cursor", "before"):
+        cursors[name] = request.GET.get(name, "")
+        if cursors[name] and selectors.decode_list_cursor(cursors[name], sort) is None:
+            errors[name] = [_("This cursor is not one of this list's; the first page is shown.")]
+            cursors = {"cursor": "", "before": ""}
+            break
+    page = selectors.incident_page(queryset, sort=sort, **cursors)
     params = {name: filters.data.get(name, "") for name in filters.filters}
-    query = request.GET.copy()
-    query.pop("cursor", None)
+    # The page links keep the order and the filters in force (the ones it could read).
+    kept = {name: value for name, value in params.items() if value and name not in errors}
+    kept["sort"] = page.sort
+    if request.GET.get("mine") and user.is_provider_staff:
+        kept["mine"] = "1"
     rows = [(incident, selectors.sla_states(incident)) for incident in page.rows]
     organization = organization_of(user)  # None for staff
     context = {
@@ -55,7 +63,12 @@ def incident_list(request):
         "page": page,
         "filters": params,
         "filter_errors": errors,
-        "query": query.urlencode(),
+        "next_url": f"?{urlencode({**kept, 'cursor': page.next_cursor})}"
+        if page.next_cursor
+        else "",
+        "previous_url": f"?{urlencode({**kept, 'before': page.previous_cursor})}"
+        if page.previous_cursor
+        else "",
         # The live refresh reloads the page being read, cursor included.
         "live_query": request.GET.urlencode(),
         # Customers read times in their own zone; staff lists span zones and read UTC.

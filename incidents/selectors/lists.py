@@ -65,6 +65,8 @@ class IncidentPage:
     rows: list[Incident]
     next_cursor: str | None
     sort: str
+    # The key of this page's first row: the page before it ends there (None on the first).
+    previous_cursor: str | None = None
 
 
 def decode_list_cursor(cursor: str, sort: str) -> list | None:
@@ -73,21 +75,53 @@ def decode_list_cursor(cursor: str, sort: str) -> list | None:
     return keyset.decode(cursor, SORTS[sort], datetimes=DATETIMES)
 
 
+def _reversed(fields: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(f[1:] if f.startswith("-") else f"-{f}" for f in fields)
+
+
 def incident_page(
-    queryset: QuerySet[Incident], *, sort: str = "newest", cursor: str = "", size: int = 25
+    queryset: QuerySet[Incident],
+    *,
+    sort: str = "newest",
+    cursor: str = "",
+    before: str = "",
+    size: int = 25,
 ) -> IncidentPage:
+    """A keyset page in the `sort` order: the rows after `cursor` (a next link), or the
+    `size` rows before `before` (a previous link), with the cursors of both neighbours."""
     sort = sort if sort in SORTS else "newest"
-    queryset = queryset.order_by(*SORTS[sort]).prefetch_related(
+    fields = SORTS[sort]
+    queryset = queryset.prefetch_related(
         Prefetch("clocks", queryset=SlaClock.objects.order_by("metric"))
     )
-    if cursor:
-        values = decode_list_cursor(cursor, sort)
-        if values is not None:
-            queryset = queryset.filter(keyset.after(SORTS[sort], values))
+
+    def key(row: Incident) -> str:
+        return keyset.encode([getattr(row, f.lstrip("-")) for f in fields])
+
+    backwards = decode_list_cursor(before, sort) if before else None
+    if backwards is not None:
+        # Walk the order backwards from `before`, then put the page the right way round.
+        found = list(
+            queryset.order_by(*_reversed(fields)).filter(
+                keyset.after(_reversed(fields), backwards)
+            )[: size + 1]
+        )
+        more_before = len(found) > size
+        rows = found[:size][::-1]
+        return IncidentPage(
+            rows,
+            next_cursor=key(rows[-1]) if rows else None,
+            sort=sort,
+            previous_cursor=key(rows[0]) if rows and more_before else None,
+        )
+    queryset = queryset.order_by(*fields)
+    values = decode_list_cursor(cursor, sort) if cursor else None
+    if values is not None:
+        queryset = queryset.filter(keyset.after(fields, values))
     rows = list(queryset[: size + 1])
     next_cursor = None
     if len(rows) > size:
         rows = rows[:size]
-        last = rows[-1]
-        next_cursor = keyset.encode([getattr(last, f.lstrip("-")) for f in SORTS[sort]])
-    return IncidentPage(rows, next_cursor, sort)
+        next_cursor = key(rows[-1])
+    previous_cursor = key(rows[0]) if values is not None and rows else None
+    return IncidentPage(rows, next_cursor, sort, previous_cursor)

@@ -1,6 +1,8 @@
 """The incident lists: filters, search, sorting, keyset pages, SLA words, query counts."""
 
 import datetime
+import html
+import re
 
 import pytest
 import time_machine
@@ -170,3 +172,65 @@ def test_status_filter_open_means_the_open_status_in_the_api(api, ours, staff):
     # The pages' "not resolved" choice is its own value.
     active = api(ours.member).get("/api/v1/incidents/?status=active").json()["results"]
     assert {r["id"] for r in active} == {fresh.pk, worked.pk}
+
+
+def _link(page: str, rel: str) -> str | None:
+    found = re.search(rf'<a rel="{rel}" id="[\w-]+" href="([^"]+)"', page)
+    return html.unescape(found.group(1)) if found else None
+
+
+@pytest.mark.parametrize("sort", ["oldest", "severity"])
+def test_next_then_previous_keep_the_sort_and_the_filters(client, ours, sort):
+    with time_machine.travel(timezone.now() - datetime.timedelta(days=1)) as traveller:
+        for i in range(60):
+            IncidentFactory(actor=ours.admin, title=f"Row {i:02d}", severity=1 + i % 4)
+            traveller.shift(datetime.timedelta(minutes=1))
+        IncidentFactory(actor=ours.admin, title="A question", severity=2, kind="question")
+    client.force_login(ours.member)
+    expected = list(
+        Incident.objects.filter(kind="problem")
+        .order_by(
+            *{"oldest": ["received_at", "id"], "severity": ["severity", "-received_at", "-id"]}[
+                sort
+            ]
+        )
+        .values_list("pk", flat=True)
+    )
+
+    def visit(url):
+        response = client.get(f"/incidents/{url}")
+        assert response.status_code == 200, response.content
+        return response, [incident.pk for incident, _ in response.context["rows"]]
+
+    first, rows = visit(f"?sort={sort}&kind=problem")
+    assert rows == expected[:25]
+    assert _link(first.content.decode(), "prev") is None
+    forward = _link(first.content.decode(), "next")
+    assert f"sort={sort}" in forward
+    assert "kind=problem" in forward
+
+    second, rows = visit(forward)
+    assert rows == expected[25:50]
+    third, rows = visit(_link(second.content.decode(), "next"))
+    assert rows == expected[50:]
+    assert _link(third.content.decode(), "next") is None
+
+    back = _link(third.content.decode(), "prev")
+    assert f"sort={sort}" in back
+    assert "kind=problem" in back
+    again, rows = visit(back)
+    assert rows == expected[25:50]
+    start, rows = visit(_link(again.content.decode(), "prev"))
+    assert rows == expected[:25]
+    page = start.content.decode()
+    assert _link(page, "prev") is None, "the first page has nothing before it"
+    assert f"sort={sort}" in _link(page, "next")
+    assert f'<option value="{sort}" selected>' in page
+
+
+def test_a_forged_previous_cursor_is_a_400_that_shows_the_first_page(client, ours):
+    IncidentFactory(actor=ours.admin)
+    client.force_login(ours.member)
+    page = client.get("/incidents/?before=garbage")
+    assert page.status_code == 400
+    assert "before: This cursor is not one of this list" in page.content.decode()
