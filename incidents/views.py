@@ -120,7 +120,7 @@ def incident_new(request):
     if staff:
         contracts = selectors.filing_contracts(user, form["organization"].value())
     if not form.is_bound:
-        form.initial.update(selectors.filing_initial(contracts))
+        form.initial.update(selectors.filing_initial(contracts, staff=staff))
     values = {
         name: form[name].value() if name in form.fields else None
         for name in ("contract", "premium", "severity", "organization", "received_at")

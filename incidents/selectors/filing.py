@@ -14,7 +14,8 @@ from contracts.rules import offers_premium_choice, sla_applies
 from contracts.selectors import active_contracts
 from contracts.sla import plan_clock
 from portal.access import organization_of
-from portal.models import User
+from portal.errors import RuleCode
+from portal.models import Organization, User
 from portal.rules import organization_today, organization_zone
 
 
@@ -27,6 +28,32 @@ def filing_contracts(user: User, organization_id=None) -> list[Contract]:
         return active_contracts(int(organization_id))
     organization = organization_of(user)
     return active_contracts(organization.pk) if organization else []
+
+
+def day_words(day: datetime.date) -> str:
+    return f"{day:%-d %b %Y}"
+
+
+def no_contract_in_force(
+    organization: Organization, contracts: list[Contract], day: datetime.date
+) -> tuple[RuleCode, str]:
+    """Why the organisation, holding `contracts` and none in force on `day`, cannot file:
+    the refusal's code and words (the filing hint says the same before anyone files)."""
+    if not contracts:
+        return RuleCode.NO_CONTRACT, _(
+            "%(organization)s has no support contract, so incidents cannot be filed. "
+            "Please contact your provider."
+        ) % {"organization": organization.name}
+    latest = max(contracts, key=lambda c: c.ends_on)
+    return RuleCode.CONTRACT_INACTIVE, _(
+        "%(organization)s has no active contract on %(day)s: the latest one runs "
+        "from %(starts)s to %(ends)s."
+    ) % {
+        "organization": organization.name,
+        "day": day_words(day),
+        "starts": day_words(latest.starts_on),
+        "ends": day_words(latest.ends_on),
+    }
 
 
 @dataclass(frozen=True)
@@ -95,34 +122,54 @@ def _premium_default(contract: Contract) -> bool:
     return entitlements.premium_by_default(contract, organization_today(contract.organization))
 
 
-def filing_initial(contracts: list[Contract]) -> dict:
+def filing_initial(contracts: list[Contract], *, staff: bool = False) -> dict:
     """What a fresh filing form starts with: for the only contract it can name, what a
     filing that leaves premium out is (`entitlements.premium_by_default`, as the API does);
-    with several, nothing chosen, so the contract picked decides the same way."""
+    with several, premium unchosen (the contract picked decides the same way) and, for a
+    customer, whose list has no empty choice, the first contract chosen, as the hint
+    assumes."""
     if len(contracts) == 1:
         return {"premium": "1" if _premium_default(contracts[0]) else "0"}
-    return {"premium": None}
+    initial: dict = {"premium": None}
+    if contracts and not staff:
+        initial["contract"] = contracts[0].pk
+    return initial
 
 
 def filing_hint(user: User, contracts: list[Contract], values) -> FilingHint:
     """The hint for the form's current values (`contract`, `premium`, `severity`,
     `received_at`), over the contracts the filing may name."""
     chosen = str(values.get("contract") or "")
-    contract = next((c for c in contracts if str(c.pk) == chosen), None) or (
-        contracts[0] if len(contracts) == 1 else None
-    )
     staff = user.is_provider_staff
+    contract = next((c for c in contracts if str(c.pk) == chosen), None)
+    if contract is None and contracts and (len(contracts) == 1 or not staff):
+        # The only contract (no field to choose it), or the one a customer's list shows
+        # first (it offers no empty choice): the hint speaks of what will be filed.
+        contract = contracts[0]
     received_at = received_at_from(values.get("received_at")) if staff else None
     chosen_premium = values.get("premium")
     if chosen_premium in (None, ""):  # neither chosen: the default a filing would get
         premium = _premium_default(contract) if contract else True
     else:
         premium = chosen_premium != "0"
+    if contract is None and not staff:
+        # Nothing to choose from: none of the customer's contracts is in force today.
+        promise = _no_contract_words(user)
+    else:
+        promise = _promise(
+            user, contract, values.get("severity") or Severity.MEDIUM, premium, received_at
+        )
     return FilingHint(
         contract=contract,
         offers_premium=staff or any(offers_premium_choice(c.tier) for c in contracts),
         premium=premium_usage(contract) if contract else None,
-        promise=_promise(
-            user, contract, values.get("severity") or Severity.MEDIUM, premium, received_at
-        ),
+        promise=promise,
     )
+
+
+def _no_contract_words(user: User) -> str:
+    organization = organization_of(user)
+    if organization is None:
+        return ""
+    held = list(Contract.objects.filter(organization=organization))
+    return no_contract_in_force(organization, held, organization_today(organization))[1]

@@ -17,6 +17,7 @@ from contracts.models import Contract, Metric, Product
 from incidents import clocks, files, recipients, rules, timeline
 from incidents.models import Channel, EntryKind, EventKind, Incident, Kind, SlaClock, ThreadEntry
 from incidents.notifications import notify
+from incidents.selectors.filing import day_words, no_contract_in_force
 from incidents.services.premium import premium_check, premium_take
 from incidents.services.thread import attachment_row
 from portal.errors import ContractRuleError, RuleCode
@@ -28,8 +29,7 @@ from tam import routing
 CUSTOMER_CHANNELS = frozenset({Channel.PORTAL, Channel.API})
 
 
-def _day(day: datetime.date) -> str:
-    return f"{day:%-d %b %Y}"
+_day = day_words
 
 
 def _covering_contract(
@@ -58,31 +58,9 @@ def _covering_contract(
     contracts = list(
         Contract.objects.filter(organization=organization).select_related("tier", "calendar")
     )
-    if not contracts:
-        raise ContractRuleError(
-            RuleCode.NO_CONTRACT,
-            _(
-                "%(organization)s has no support contract, so incidents cannot be filed. "
-                "Please contact your provider."
-            )
-            % {"organization": organization.name},
-        )
     active = [c for c in contracts if contract_rules.is_active_on(c, day)]
     if not active:
-        latest = max(contracts, key=lambda c: c.ends_on)
-        raise ContractRuleError(
-            RuleCode.CONTRACT_INACTIVE,
-            _(
-                "%(organization)s has no active contract on %(day)s: the latest one runs "
-                "from %(starts)s to %(ends)s."
-            )
-            % {
-                "organization": organization.name,
-                "day": _day(day),
-                "starts": _day(latest.starts_on),
-                "ends": _day(latest.ends_on),
-            },
-        )
+        raise ContractRuleError(*no_contract_in_force(organization, contracts, day))
     if len(active) > 1:
         raise ValidationError(
             {

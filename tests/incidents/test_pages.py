@@ -260,3 +260,52 @@ def test_with_two_contracts_the_form_preselects_neither_premium_nor_standard(cli
     radios = re.findall(r'<input type="radio" name="premium"[^>]*>', page)
     assert len(radios) == 2
     assert not [r for r in radios if "checked" in r]
+
+
+def _promise(page: str) -> str:
+    return re.search(r'<p class="promise">([^<]*)</p>', page).group(1)
+
+
+def test_a_customer_with_one_contract_sees_its_promise_without_a_contract_field(client, ours):
+    client.force_login(ours.member)
+    with time_machine.travel(T, tick=False):
+        page = client.get("/incidents/new/").content.decode()
+        # What the form sends when the severity changes: the hidden, empty contract field.
+        live = client.get("/incidents/new/promise/?contract=&severity=1").content.decode()
+    assert '<select name="contract"' not in page
+    assert _promise(page).startswith("First response due by")
+    assert _promise(live).startswith("First response due by")
+    assert "Choose the contract" not in page + live
+
+
+def test_a_customer_whose_only_contract_is_not_in_force_is_told_so_not_to_choose(client, ours):
+    ours.contract.starts_on = datetime.date(2027, 1, 1)
+    ours.contract.ends_on = datetime.date(2027, 12, 31)
+    ours.contract.save(update_fields=["starts_on", "ends_on"])
+    client.force_login(ours.member)
+    with time_machine.travel(T, tick=False):
+        page = client.get("/incidents/new/").content.decode()
+        live = client.get("/incidents/new/promise/?contract=&severity=1").content.decode()
+        refused = client.post("/incidents/new/", FORM)
+    assert "Choose the contract" not in page + live
+    said = "Ours Ltd has no active contract on 3 Jun 2026: the latest one runs from 1 Jan 2027"
+    assert said in _promise(page)
+    assert said in _promise(live)
+    assert refused.status_code == 409
+    assert said in refused.content.decode()
+
+
+def test_a_customer_with_two_contracts_sees_the_promise_of_the_one_shown_chosen(
+    client, two_contracts
+):
+    tenant, start, enterprise = two_contracts
+    client.force_login(tenant.member)
+    with time_machine.travel(timezone.now(), tick=False):  # one instant for both hints
+        page = client.get("/incidents/new/").content.decode()
+        chosen = re.search(r'<option value="(\d+)" selected>', page)
+        hint = client.get(f"/incidents/new/promise/?contract={chosen.group(1)}&severity=3")
+    assert chosen is not None, "the list shows one contract chosen"
+    assert int(chosen.group(1)) in (start.pk, enterprise.pk)
+    assert "Choose the contract" not in page
+    # The page's hint is the one for the contract shown chosen, at the form's severity.
+    assert _promise(page) == _promise(hint.content.decode())
