@@ -234,3 +234,13 @@ def test_a_forged_previous_cursor_is_a_400_that_shows_the_first_page(client, our
     page = client.get("/incidents/?before=garbage")
     assert page.status_code == 400
     assert "before: This cursor is not one of this list" in page.content.decode()
+
+
+def test_a_previous_page_makes_the_queries_of_the_first_page(client, ours):
+    for i in range(30):
+        IncidentFactory(actor=ours.admin, title=f"Row {i:02d}")
+    client.force_login(ours.member)
+    first = client.get("/incidents/?sort=oldest")
+    second = client.get("/incidents/" + _link(first.content.decode(), "next"))
+    back = "/incidents/" + _link(second.content.decode(), "prev")
+    assert count(client, back) == count(client, "/incidents/?sort=oldest")
