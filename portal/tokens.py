@@ -69,9 +69,34 @@ def token_user(key: str) -> User | None:
     return token.user
 
 
+# Where a request keeps its token's outcome (on Django's HttpRequest, which every DRF
+# Request made of it shares): the header it came from and the user, or the refusal.
+OUTCOME_ATTRIBUTE = "_portal_token_outcome"
+
+
 class ApiTokenAuthentication(authentication.TokenAuthentication):
     """`Authorization: Token <key>` against the hashed tokens: an unknown, revoked or
-    expired key, or a deactivated owner's, is a 401."""
+    expired key, or a deactivated owner's, is a 401.
+
+    A request's token is looked up once: the tenancy middleware authenticates it before
+    the view (portal.tenancy.customer_scope) and the view's DRF Request again; the second
+    reads the outcome the first left on the HttpRequest."""
+
+    def authenticate(self, request):
+        http_request = getattr(request, "_request", request)
+        header = authentication.get_authorization_header(request)
+        kept = getattr(http_request, OUTCOME_ATTRIBUTE, None)
+        if kept is not None and kept[0] == header:
+            outcome = kept[1]
+        else:
+            try:
+                outcome = super().authenticate(request)
+            except exceptions.AuthenticationFailed as exc:
+                outcome = exc
+            setattr(http_request, OUTCOME_ATTRIBUTE, (header, outcome))
+        if isinstance(outcome, exceptions.AuthenticationFailed):
+            raise exceptions.AuthenticationFailed(outcome.detail)
+        return outcome
 
     def authenticate_credentials(self, key):
         user = token_user(key)

@@ -3,6 +3,7 @@
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from rest_framework.test import APIClient
 
 from portal.models import MemberRole
 from portal.tokens import token_create
@@ -238,3 +239,61 @@ def test_key_pages_make_exactly_the_queries_named(client, ours, staff, who, url)
     client.force_login(ours.member if who == "customer" else staff["admin"])
     path = url.format(org=ours.organization.pk, incident=incident.pk)
     assert count(client, path) == len(EXACT[(who, url)])
+
+
+# -- requests by API token --------------------------------------------------------------------
+# The token is looked up once: the tenancy middleware authenticates it before the view and
+# DRF reads the outcome it left on the request (portal/tokens.py), so "user" and the
+# session give way to one "API token (with its owner)".
+BY_TOKEN = ["API token (with its owner)"]
+CUSTOMER_BY_TOKEN = [
+    *BY_TOKEN,
+    "membership (the customer's organisation)",
+    "row-level security scope",
+    "end of the scope (a test's transaction only)",
+]
+TOKEN_EXACT = {
+    ("customer", "/api/v1/incidents/"): [*CUSTOMER_BY_TOKEN, *INCIDENT_ROWS],
+    ("customer", "/api/v1/contracts/"): [*CUSTOMER_BY_TOKEN, "contracts"],
+    ("customer", "/api/v1/auth/tokens/"): [*CUSTOMER_BY_TOKEN, "API tokens"],
+    ("staff", "/api/v1/incidents/"): [*BY_TOKEN, *INCIDENT_ROWS],
+    ("staff", "/api/v1/contracts/"): [*BY_TOKEN, "contracts"],
+    ("staff", "/api/v1/auth/tokens/"): [*BY_TOKEN, "API tokens"],
+}
+
+
+def _token_client(user) -> APIClient:
+    _token, key = token_create(user=user, name="integration")
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    client.get("/api/v1/auth/tokens/")  # its first use is noted (a write at most a minute)
+    return client
+
+
+@pytest.mark.parametrize(
+    ("who", "url"), list(TOKEN_EXACT), ids=[f"{w} {u}" for w, u in TOKEN_EXACT]
+)
+def test_token_requests_make_exactly_the_queries_named(ours, staff, who, url):
+    from tests.factories import IncidentFactory
+
+    IncidentFactory(actor=ours.admin)
+    client = _token_client(ours.member if who == "customer" else staff["admin"])
+    assert count(client, url) == len(TOKEN_EXACT[(who, url)])
+
+
+@pytest.mark.parametrize("who", ["customer", "staff"])
+def test_a_token_request_looks_its_token_up_once(ours, staff, who):
+    _token, key = token_create(user=ours.member if who == "customer" else staff["admin"], name="x")
+    with CaptureQueriesContext(connection) as queries:
+        response = APIClient().get("/api/v1/contracts/", HTTP_AUTHORIZATION=f"Token {key}")
+    assert response.status_code == 200
+    lookups = [q["sql"] for q in queries if '"portal_apitoken"."key_hash" =' in q["sql"]]
+    assert len(lookups) == 1, lookups
+
+
+def test_a_refused_token_is_looked_up_once_and_refused(ours):
+    with CaptureQueriesContext(connection) as queries:
+        response = APIClient().get("/api/v1/contracts/", HTTP_AUTHORIZATION="Token not-a-key")
+    assert response.status_code == 401
+    lookups = [q["sql"] for q in queries if '"portal_apitoken"."key_hash" =' in q["sql"]]
+    assert len(lookups) == 1, lookups
