@@ -5,14 +5,17 @@ from django.core.paginator import Paginator
 from django.shortcuts import render
 
 from contracts.selectors import contract_for_user, contract_summaries, contracts_for_user
+from portal.filters import PageForm, query_errors, query_status
 
 PAGE_SIZE = 50
 
 
 @login_required
 def contract_list(request):
+    form = PageForm(request.GET)
+    errors = query_errors(form)
     contracts = contracts_for_user(request.user).order_by("organization__name", "-ends_on", "pk")
-    page = Paginator(contracts, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(contracts, PAGE_SIZE).get_page(form.cleaned_data.get("page"))
     return render(
         request,
         "contracts/contract_list.html",
@@ -21,7 +24,9 @@ def contract_list(request):
             "summaries": contract_summaries(
                 list(page.object_list), with_deadlines=not request.user.is_provider_staff
             ),
+            "query_errors": errors,
         },
+        status=query_status(errors),
     )
 
 

@@ -1,9 +1,11 @@
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from contracts.models import SEVERITY_MEANINGS, SEVERITY_NAMES, Contract, Product
 from incidents.models import Channel, CloseReason, Kind, Status
 from incidents.rules import DESCRIPTION_MAX, REPLY_MAX, TITLE_MAX, kinds_for
+from incidents.selectors.lists import SORTS
 from portal.models import Organization, User
 from portal.selectors import staff_members
 from portal.validators import validate_not_too_early, validate_single_line
@@ -120,3 +122,13 @@ class StaffUpdateForm(forms.Form):
 class UploadForm(forms.Form):
     file = forms.FileField()
     sample = forms.BooleanField(required=False, label="Malware sample")
+
+
+class ListOrderForm(forms.Form):
+    """The incident list page's order and the staff's "assigned to me" (its filters are
+    incidents.filters')."""
+
+    sort = forms.ChoiceField(
+        label=_("Sort"), choices=[(name, name) for name in SORTS], required=False
+    )
+    mine = forms.ChoiceField(label=_("Assigned to me"), choices=[("1", "1")], required=False)

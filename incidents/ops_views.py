@@ -2,23 +2,37 @@
 
 from urllib.parse import urlencode
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from incidents.models import OutboxStatus
 from incidents.outbox import outbox_retry_failed
-from incidents.selectors import UNSENT, outbox_messages, sla_health
+from incidents.selectors import EVERY_STATUS, UNSENT, outbox_messages, sla_health
 from portal.access import require_provider_admin
+from portal.filters import page_field, query_errors, query_status
 from tam.availability import zone_of
 from tam.rota import GAP_HORIZON, gaps
 from tam.selectors import unrouted_count
 
 PAGE_SIZE = 50
+
+
+class OutboxFilterForm(forms.Form):
+    """The outbox page's query: which messages (unsent by default) and the page."""
+
+    status = forms.ChoiceField(
+        label=_("Status"),
+        choices=[(UNSENT, _("Unsent")), *OutboxStatus.choices, (EVERY_STATUS, _("All"))],
+        required=False,
+    )
+    page = page_field()
 
 
 @login_required
@@ -40,18 +54,21 @@ def health(request):
 @login_required
 def outbox(request):
     require_provider_admin(request.user)
-    status = request.GET.get("status", UNSENT)
-    page = Paginator(outbox_messages(status), PAGE_SIZE).get_page(request.GET.get("page"))
+    form = OutboxFilterForm(request.GET)
+    errors = query_errors(form)
+    status = form.cleaned_data.get("status") or UNSENT
+    page = Paginator(outbox_messages(status), PAGE_SIZE).get_page(form.cleaned_data.get("page"))
     return render(
         request,
         "incidents/outbox.html",
         {
             "page": page,
             "status": status,
-            "unsent": UNSENT,
-            "statuses": OutboxStatus.choices,
+            "statuses": OutboxFilterForm.base_fields["status"].choices,
             "page_query": urlencode({"status": status}),
+            "query_errors": errors,
         },
+        status=query_status(errors),
     )
 
 

@@ -13,10 +13,18 @@ from django.views.decorators.http import require_POST
 
 from incidents import files, rules, selectors, services
 from incidents.filters import IncidentFilter, StaffIncidentFilter
-from incidents.forms import IncidentForm, ReplyForm, StaffUpdateForm, StatusForm, UploadForm
+from incidents.forms import (
+    IncidentForm,
+    ListOrderForm,
+    ReplyForm,
+    StaffUpdateForm,
+    StatusForm,
+    UploadForm,
+)
 from incidents.models import CloseReason, Kind, Status
 from portal.access import organization_of
 from portal.errors import ContractRuleError
+from portal.filters import query_errors
 from portal.rules import organization_zone
 from portal.uploads import accepts_uploads
 
@@ -39,9 +47,11 @@ def incident_list(request):
             valid.pop(name, None)
         filters = filter_class(valid, queryset=incidents)
     queryset = filters.qs
-    if request.GET.get("mine") and user.is_provider_staff:
+    order = ListOrderForm(request.GET)
+    errors.update(query_errors(order))
+    sort = order.cleaned_data.get("sort") or "newest"
+    if order.cleaned_data.get("mine") and user.is_provider_staff:
         queryset = selectors.filter_incidents(queryset, assignee=user)
-    sort = request.GET.get("sort", "newest")
     cursors = {}
     for name in ("cursor", "before"):
         cursors[name] = request.GET.get(name, "")
@@ -54,7 +64,7 @@ def incident_list(request):
     # The page links keep the order and the filters in force (the ones it could read).
     kept = {name: value for name, value in params.items() if value and name not in errors}
     kept["sort"] = page.sort
-    if request.GET.get("mine") and user.is_provider_staff:
+    if order.cleaned_data.get("mine") and user.is_provider_staff:
         kept["mine"] = "1"
     rows = [(incident, selectors.sla_states(incident)) for incident in page.rows]
     organization = organization_of(user)  # None for staff
@@ -62,7 +72,7 @@ def incident_list(request):
         "rows": rows,
         "page": page,
         "filters": params,
-        "filter_errors": errors,
+        "query_errors": errors,
         "next_url": f"?{urlencode({**kept, 'cursor': page.next_cursor})}"
         if page.next_cursor
         else "",

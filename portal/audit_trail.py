@@ -19,7 +19,7 @@ from contracts.models import BusinessCalendar, CalendarWindow, Contract, Holiday
 from contracts.models import Tier as TierModel
 from portal import keyset
 from portal.audit import Source
-from portal.models import Membership, Organization, User
+from portal.models import ApiToken, Membership, Organization, User
 from tam.models import WorkingHours
 
 ORDER = ("-timestamp", "-id")
@@ -38,14 +38,14 @@ class Subject(models.TextChoices):
 
 
 # The models whose entries each subject covers: a tier with its targets, a calendar with
-# its windows and holidays, a person with their working hours.
+# its windows and holidays, a person with their working hours and API tokens.
 SUBJECT_MODELS = {
     Subject.TIER: (TierModel, SeverityTarget),
     Subject.CALENDAR: (BusinessCalendar, CalendarWindow, Holiday),
     Subject.CONTRACT: (Contract,),
     Subject.ORGANIZATION: (Organization,),
     Subject.CONTACT: (Membership,),
-    Subject.PERSON: (User, WorkingHours),
+    Subject.PERSON: (User, WorkingHours, ApiToken),
 }
 
 
@@ -86,9 +86,11 @@ def history_condition(subject: Subject, pk: int) -> Q:
         )
     if subject == Subject.PERSON:
         places = Membership.objects.filter(user_id=pk).values("pk")
-        # Working hours are keyed by their staff member.
-        return Q(content_type__in=[_type(User), _type(WorkingHours)], object_id=pk) | _about(
-            Membership, object_id__in=places
+        # Working hours are keyed by their staff member; tokens name their owner.
+        return (
+            Q(content_type__in=[_type(User), _type(WorkingHours)], object_id=pk)
+            | _about(Membership, object_id__in=places)
+            | _about(ApiToken, additional_data__user=pk)
         )
     return Q(content_type__in=[_type(m) for m in SUBJECT_MODELS[subject]], object_id=pk)
 

@@ -44,3 +44,32 @@ def checked(filterset) -> dict:
     if not filterset.is_valid():
         raise DRFValidationError(filterset.errors)
     return filterset.form.cleaned_data
+
+
+# -- the pages' query parameters ---------------------------------------------------------------
+# A page reads its query with a Form: a value it cannot read is left out (the page shows
+# what it can, without it) and the answer is a 400 whose page names each parameter and why
+# (base.html shows `query_errors`).
+
+# Page numbers of the numbered lists: larger is no page of any list.
+MAX_PAGE = 2**31 - 1
+
+
+def page_field() -> AsciiIntegerField:
+    return AsciiIntegerField(label=_("Page"), required=False, min_value=1, max_value=MAX_PAGE)
+
+
+class PageForm(forms.Form):
+    """A numbered list's `?page=`: a whole number from 1 (past the last page: the last)."""
+
+    page = page_field()
+
+
+def query_errors(form: forms.Form) -> dict[str, list[str]]:
+    """The bound form's refusals by parameter name (nothing when every value is read)."""
+    form.is_valid()
+    return {name: [str(message) for message in errors] for name, errors in form.errors.items()}
+
+
+def query_status(errors: dict) -> int:
+    return 400 if errors else 200

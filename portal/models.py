@@ -196,3 +196,7 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+    def get_additional_data(self) -> dict:
+        """auditlog: a token's making and revoking belong to its owner's history."""
+        return {"user": self.user_id}

@@ -391,6 +391,8 @@ AUDITLOG_INCLUDE_TRACKING_MODELS = (
         "model": "portal.user",
         "include_fields": ["email", "full_name", "staff_role", "is_active", "is_superuser"],
     },
+    # Who made and who revoked a token (never its hash; its last use is no change).
+    {"model": "portal.apitoken", "include_fields": ["user", "name", "prefix", "expires_at"]},
 )
 AUDITLOG_USE_FK_STRING_REPRESENTATION = True
 AUDITLOG_DISABLE_ON_RAW_SAVE = True

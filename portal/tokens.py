@@ -6,12 +6,12 @@ import hashlib
 import secrets
 
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import Prefetch, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import authentication, exceptions
 
-from portal.models import ApiToken, User
+from portal.models import ApiToken, MemberRole, User
 
 PREFIX_LENGTH = 8
 # last_used_at is written at most this often per token: not a write on every call.
@@ -37,7 +37,8 @@ def token_create(*, user: User, name: str, days: int | None = None) -> tuple[Api
 
 
 def token_revoke(*, token: ApiToken) -> None:
-    ApiToken.objects.filter(pk=token.pk).delete()
+    """The token stops working at once (auditlog records who revoked it)."""
+    token.delete()
 
 
 def tokens_of(user: User):
@@ -45,11 +46,24 @@ def tokens_of(user: User):
     return ApiToken.objects.filter(user=user, expires_at__gt=timezone.now()).order_by("-id")
 
 
+def live_tokens(lookup: str = "api_tokens") -> Prefetch:
+    """Each person's live tokens, newest first, as `live_tokens` on the person (one query
+    for a page of people): `lookup` leads from the listed rows to their tokens."""
+    live = ApiToken.objects.filter(expires_at__gt=timezone.now()).order_by("-id")
+    return Prefetch(lookup, queryset=live, to_attr="live_tokens")
+
+
 def tokens_revocable_by(user: User):
-    """The tokens the user may revoke: their own; every one for a provider admin."""
+    """The tokens the user may revoke: their own; a customer admin's, their organisation's
+    contacts' too (never staff's: staff belong to no organisation); every one for a
+    provider admin."""
     if user.is_provider_admin:
         return ApiToken.objects.all()
-    return ApiToken.objects.filter(user=user)
+    mine = Q(user=user)
+    membership = getattr(user, "membership", None)
+    if membership is not None and membership.role == MemberRole.ADMIN:
+        mine |= Q(user__membership__organization_id=membership.organization_id)
+    return ApiToken.objects.filter(mine)
 
 
 def token_user(key: str) -> User | None:

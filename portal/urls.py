@@ -32,6 +32,12 @@ urlpatterns = [
         name="contact_remove",
     ),
     path(
+        "organizations/<int:organization_id>/contacts/<int:membership_id>/tokens/"
+        "<int:token_id>/revoke/",
+        views.contact_token_revoke,
+        name="contact_token_revoke",
+    ),
+    path(
         "organizations/<int:organization_id>/contacts/history/",
         audit_views.contact_history,
         name="contact_history",

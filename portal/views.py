@@ -1,10 +1,13 @@
 """Pages of the tenancy core: home, organisations and their contacts."""
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from contracts.selectors import contact_limit, contract_summaries, contracts_of_organization
@@ -17,10 +20,14 @@ from portal.access import (
     require_provider_staff,
 )
 from portal.errors import ContractRuleError
+from portal.filters import PageForm, query_errors, query_status
 from portal.forms import ContactForm
-from portal.models import Membership
+from portal.models import ApiToken, Membership
+from portal.rules import organization_zone
 from portal.selectors import members_of, organizations_with_counts
 from portal.services import member_add, member_remove, organization_set_mfa
+from portal.tokens import live_tokens, token_revoke, tokens_revocable_by
+from tam.availability import zone_of
 from tam.forms import contract_owner_forms
 from tam.selectors import tam_candidates
 
@@ -41,18 +48,29 @@ def home(request):
 @login_required
 def organization_list(request):
     require_provider_staff(request.user)
+    form = PageForm(request.GET)
+    errors = query_errors(form)
     page = Paginator(
         organizations_with_counts(request.user).order_by("name", "pk"), PAGE_SIZE
-    ).get_page(request.GET.get("page"))
-    return render(request, "portal/organization_list.html", {"page": page})
+    ).get_page(form.cleaned_data.get("page"))
+    context = {"page": page, "query_errors": errors}
+    return render(request, "portal/organization_list.html", context, status=query_status(errors))
 
 
 def _contacts_context(request, organization, form=None, error=None):
+    can_manage = can_manage_contacts(request.user, organization)
+    members = members_of(organization)
+    if can_manage:  # who manages the contacts revokes their API tokens
+        members = members.prefetch_related(live_tokens("user__api_tokens"))
+    # The tokens' times: the organisation's zone for its admin, a provider admin's own.
+    staff_viewer = can_manage and request.user.is_provider_staff
+    zone = zone_of(request.user) if staff_viewer else organization_zone(organization)
     return {
         "organization": organization,
-        "members": members_of(organization),
+        "members": members,
         "contact_limit": contact_limit(organization),
-        "can_manage": can_manage_contacts(request.user, organization),
+        "can_manage": can_manage,
+        "zone": zone,
         "form": form or ContactForm(),
         "error": error,
     }
@@ -145,3 +163,30 @@ def organization_mfa(request, organization_id: int):
     require_contact_manager(request.user, organization)
     organization_set_mfa(organization=organization, required=request.POST.get("required") == "1")
     return redirect("organization_detail", organization_id=organization.pk)
+
+
+@login_required
+@require_POST
+def contact_token_revoke(request, organization_id: int, membership_id: int, token_id: int):
+    """The customer admin (or a provider admin) revokes a contact's API token."""
+    organization = organization_for_user(request.user, organization_id)
+    try:
+        membership = members_of(organization).get(pk=membership_id)
+    except (Membership.DoesNotExist, ValueError):
+        raise Http404("No such contact.") from None
+    try:
+        token = ApiToken.objects.select_related("user").get(pk=token_id, user_id=membership.user_id)
+    except ApiToken.DoesNotExist:
+        raise Http404("No such token.") from None
+    # Within the organisation, a member is refused (403); only its admin revokes.
+    require_contact_manager(request.user, organization)
+    if not tokens_revocable_by(request.user).filter(pk=token.pk).exists():
+        raise PermissionDenied(_("Only the organisation's admin revokes a contact's token."))
+    token_revoke(token=token)
+    messages.success(
+        request,
+        _("The token “%(name)s” of %(person)s is revoked.")
+        % {"name": token.name, "person": membership.user.email},
+    )
+    url = reverse("organization_detail", kwargs={"organization_id": organization.pk})
+    return redirect(f"{url}#contacts")

@@ -7,7 +7,9 @@ from django.utils.translation import gettext_lazy as _
 from contracts.models import Severity
 from incidents.models import DONE_STATUSES, Incident, Kind, Status
 from incidents.services.status import UNCHANGED
+from portal.filters import AsciiIntegerField
 from portal.selectors import staff_members
+from tam.desk import Queue, decode_cursor
 
 # PostgreSQL's integer keys: a larger id in a hand-edited URL names nothing.
 MAX_ID = 2**31 - 1
@@ -17,15 +19,15 @@ OPEN_STATUSES = [(value, label) for value, label in Status.choices if value not 
 FILTERS = ("tier", "severity", "kind", "product", "organization", "assignee", "status", "q")
 
 
-def _id_field(label) -> forms.IntegerField:
-    return forms.IntegerField(label=label, required=False, min_value=1, max_value=MAX_ID)
+def _id_field(label) -> AsciiIntegerField:
+    return AsciiIntegerField(label=label, required=False, min_value=1, max_value=MAX_ID)
 
 
 class DeskFilterForm(forms.Form):
     """The URL's queue, filters, search and page. A value that is not valid is left out (the
-    page says which field and why) and the others still filter."""
+    page says which field and why, with a 400) and the others still filter."""
 
-    queue = forms.CharField(label=_("Queue"), required=False, max_length=20)
+    queue = forms.ChoiceField(label=_("Queue"), choices=Queue.choices, required=False)
     q = forms.CharField(label=_("Search"), required=False, max_length=200)
     tier = _id_field(_("Tier"))
     severity = forms.TypedChoiceField(
@@ -37,6 +39,14 @@ class DeskFilterForm(forms.Form):
     assignee = _id_field(_("Assignee"))
     status = forms.ChoiceField(label=_("Status"), choices=OPEN_STATUSES, required=False)
     cursor = forms.CharField(label=_("Page"), required=False, max_length=1000)
+    # The live refresh's fingerprint of what the browser shows (tam.dashboard's digest).
+    seen = forms.CharField(label=_("Shown"), required=False, max_length=64)
+
+    def clean_cursor(self) -> str:
+        cursor = self.cleaned_data["cursor"]
+        if cursor and decode_cursor(cursor) is None:
+            raise ValidationError(_("This page link is not valid; the first page is shown."))
+        return cursor
 
     def filters(self) -> dict:
         """The valid filters, as `filter_incidents` keywords (empty ones left out)."""

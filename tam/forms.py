@@ -5,7 +5,10 @@ People are offered from lists the page read once, so a page with many forms asks
 database once for its choices.
 """
 
+import datetime
+
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -13,6 +16,32 @@ from portal.models import User
 from tam.models import AbsenceReason
 
 TYPED_TIME = "%Y-%m-%dT%H:%M"
+# The rota's weeks: a week and its neighbours stay inside the calendar Python can count.
+FIRST_DAY, LAST_DAY = datetime.date(1900, 1, 1), datetime.date(9998, 12, 31)
+
+
+class WeekForm(forms.Form):
+    """The rota page's `?week=YYYY-MM-DD`: any day of the week to show (none: this week)."""
+
+    week = forms.CharField(label=_("Week"), required=False, max_length=10)
+
+    def clean_week(self) -> datetime.date | None:
+        raw = self.cleaned_data["week"]
+        if not raw:
+            return None
+        try:
+            day = datetime.date.fromisoformat(raw)
+        except ValueError:
+            raise ValidationError(
+                _("“%(value)s” is not a date (YYYY-MM-DD); this week is shown."),
+                params={"value": raw},
+            ) from None
+        if not FIRST_DAY <= day <= LAST_DAY:
+            raise ValidationError(
+                _("Give a day from %(first)s to %(last)s; this week is shown."),
+                params={"first": FIRST_DAY.isoformat(), "last": LAST_DAY.isoformat()},
+            )
+        return day
 
 
 def _moment(label) -> forms.DateTimeField:

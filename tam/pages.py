@@ -22,6 +22,9 @@ from contracts.models import Contract
 from contracts.selectors import contracts_of_organization
 from contracts.services import contract_update
 from portal.access import organization_for_user, require_provider_admin, staff_only
+from portal.filters import PageForm, query_errors, query_status
+from portal.models import ApiToken
+from portal.tokens import live_tokens, token_revoke, tokens_revocable_by
 from portal.views import organization_page
 from tam import selectors, services
 from tam.availability import zone_of
@@ -54,9 +57,12 @@ def add_errors(form, exc: ValidationError) -> None:
 
 @staff_page
 def my_accounts(request):
+    form = PageForm(request.GET)
+    errors = query_errors(form)
     accounts = selectors.accounts_of(request.user, timezone.now())
-    page = Paginator(accounts, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "tam/my_accounts.html", {"page": page})
+    page = Paginator(accounts, PAGE_SIZE).get_page(form.cleaned_data.get("page"))
+    context = {"page": page, "query_errors": errors}
+    return render(request, "tam/my_accounts.html", context, status=query_status(errors))
 
 
 @staff_page
@@ -108,7 +114,12 @@ def _staff_context(request, *, absence_form=None, hours_form=None) -> dict:
     user = request.user
     now = timezone.now()
     zone = zone_of(user)
-    page = Paginator(selectors.active_staff(), PAGE_SIZE).get_page(request.GET.get("page"))
+    form = PageForm(request.GET)
+    errors = query_errors(form)
+    people = selectors.active_staff()
+    if user.is_provider_admin:  # provider admins revoke anyone's API tokens here
+        people = people.prefetch_related(live_tokens())
+    page = Paginator(people, PAGE_SIZE).get_page(form.cleaned_data.get("page"))
     everyone = list(selectors.active_staff())
     if absence_form is None:
         absence_form = AbsenceForm(people=everyone, zone=zone, initial={"staff": user.pk})
@@ -120,6 +131,7 @@ def _staff_context(request, *, absence_form=None, hours_form=None) -> dict:
         "zone": zone,
         "absence_form": absence_form,
         "can_admin": user.is_provider_admin,
+        "query_errors": errors,
     }
     if user.is_provider_admin:
         context["hours_form"] = hours_form or WorkingHoursForm(
@@ -129,7 +141,10 @@ def _staff_context(request, *, absence_form=None, hours_form=None) -> dict:
 
 
 def _staff_page(request, status=200, **forms):
-    return render(request, "tam/staff.html", _staff_context(request, **forms), status=status)
+    context = _staff_context(request, **forms)
+    if status == 200:
+        status = query_status(context["query_errors"])
+    return render(request, "tam/staff.html", context, status=status)
 
 
 @staff_page
@@ -201,3 +216,23 @@ def working_hours(request):
             )
             return redirect("staff_availability")
     return _staff_page(request, status=400, hours_form=form)
+
+
+@staff_page
+@require_POST
+def staff_token_revoke(request, staff_id: int, token_id: int):
+    """A provider admin revokes a staff member's API token (other staff: 403)."""
+    require_provider_admin(request.user)
+    try:
+        token = tokens_revocable_by(request.user).get(
+            pk=token_id, user_id=staff_id, user__in=selectors.active_staff()
+        )
+    except ApiToken.DoesNotExist:
+        raise Http404("No such token.") from None
+    token_revoke(token=token)
+    messages.success(
+        request,
+        _("The token “%(name)s” of %(person)s is revoked.")
+        % {"name": token.name, "person": token.user},
+    )
+    return redirect(f"{reverse('staff_availability')}#staff-{staff_id}")

@@ -13,37 +13,29 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from portal.access import require_provider_admin
+from portal.filters import query_errors, query_status
 from tam import selectors, services
 from tam.availability import zone_of
-from tam.forms import ShiftForm
+from tam.forms import ShiftForm, WeekForm
 from tam.models import DutyShift
 from tam.pages import add_errors, staff_page
 from tam.rota import GAP_HORIZON
-
-
-def _week_asked(request, today: datetime.date) -> tuple[datetime.date, str]:
-    """The day whose week is shown (`?week=YYYY-MM-DD`), and what was wrong with it."""
-    raw = request.GET.get("week", "").strip()
-    if not raw:
-        return today, ""
-    try:
-        return datetime.date.fromisoformat(raw), ""
-    except ValueError:
-        return today, _("week: “%(value)s” is not a date (YYYY-MM-DD); this week is shown.") % {
-            "value": raw
-        }
 
 
 def _rota_page(request, *, form: ShiftForm | None = None, status: int = 200):
     user = request.user
     now = timezone.now()
     zone = zone_of(user)
-    day, week_error = _week_asked(request, now.astimezone(zone).date())
+    asked = WeekForm(request.GET)
+    errors = query_errors(asked)
+    day = asked.cleaned_data.get("week") or now.astimezone(zone).date()
     week = selectors.rota_week(selectors.week_start(day), zone, now)
+    if status == 200:
+        status = query_status(errors)
     context = {
         "week": week,
         "zone": zone,
-        "week_error": week_error,
+        "query_errors": errors,
         "gap_days": GAP_HORIZON.days,
         "now": now,
     }

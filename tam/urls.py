@@ -15,6 +15,11 @@ urlpatterns = [
     path("staff/absences/", pages.absence_add, name="absence_add"),
     path("staff/absences/<int:absence_id>/delete/", pages.absence_delete, name="absence_delete"),
     path("staff/hours/", pages.working_hours, name="working_hours"),
+    path(
+        "staff/<int:staff_id>/tokens/<int:token_id>/revoke/",
+        pages.staff_token_revoke,
+        name="staff_token_revoke",
+    ),
     path("rota/", rota_pages.rota, name="rota"),
     path("rota/shifts/", rota_pages.shift_add, name="shift_add"),
     path("rota/shifts/<int:shift_id>/delete/", rota_pages.shift_delete, name="shift_delete"),

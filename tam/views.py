@@ -22,6 +22,7 @@ from incidents.models import Kind, Status
 from incidents.selectors import incidents_for_user
 from portal.access import staff_only
 from portal.errors import ContractRuleError
+from portal.filters import query_errors
 from tam import dashboard, services
 from tam.availability import zone_of
 from tam.desk_forms import OPEN_STATUSES, BulkForm, DeskFilterForm
@@ -78,6 +79,9 @@ def _desk_context(request, *, live: bool) -> dict:
         "live_query": live_query.urlencode(),
         "zone": zone_of(user),
         "poll_ms": int(settings.DESK_POLL_SECONDS * 1000),
+        "query_errors": query_errors(form),
+        "http_status": 400 if form.errors else 200,
+        "seen": form.cleaned_data.get("seen", ""),
     }
     if live:
         return context
@@ -97,7 +101,8 @@ def _desk_context(request, *, live: bool) -> dict:
 
 @staff_page
 def desk(request):
-    return render(request, "tam/desk.html", _desk_context(request, live=False))
+    context = _desk_context(request, live=False)
+    return render(request, "tam/desk.html", context, status=context["http_status"])
 
 
 @staff_page
@@ -105,9 +110,9 @@ def desk_live(request):
     """The queues' counts and the rows of the page being read; 204 when the browser
     already shows exactly this (nothing to swap)."""
     context = _desk_context(request, live=True)
-    if request.GET.get("seen") == context["page"].digest:
+    if context["http_status"] == 200 and context["seen"] == context["page"].digest:
         return HttpResponse(status=204)
-    return render(request, "tam/_desk_live.html", context)
+    return render(request, "tam/_desk_live.html", context, status=context["http_status"])
 
 
 def _back(query: str):

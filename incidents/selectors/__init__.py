@@ -15,7 +15,13 @@ from incidents.selectors.lists import (
     filter_incidents,
     incident_page,
 )
-from incidents.selectors.operations import UNSENT, Health, outbox_messages, sla_health
+from incidents.selectors.operations import (
+    EVERY_STATUS,
+    UNSENT,
+    Health,
+    outbox_messages,
+    sla_health,
+)
 from incidents.selectors.scoped import (
     attachment_for_user,
     attachments_for_user,
@@ -27,6 +33,7 @@ from incidents.selectors.scoped import (
 from incidents.selectors.sla import ClockState, clock_state, sla_states
 
 __all__ = [
+    "EVERY_STATUS",
     "UNSENT",
     "ClockState",
     "FilingHint",

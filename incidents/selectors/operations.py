@@ -48,10 +48,11 @@ def sla_health(now: datetime.datetime | None = None) -> Health:
 
 
 UNSENT = "unsent"  # the outbox page's default view: pending and failed
+EVERY_STATUS = "all"
 
 
 def outbox_messages(status: str = UNSENT) -> QuerySet[Notification]:
-    """The outbox, newest first, by status (an unknown status shows everything)."""
+    """The outbox, newest first, by status (EVERY_STATUS: all of it)."""
     rows = Notification.objects.select_related("incident").order_by("-created_at", "-id")
     if status == UNSENT:
         return rows.exclude(status=OutboxStatus.SENT)

@@ -159,7 +159,7 @@ def test_a_forged_cursor_is_a_400_that_still_shows_the_first_page(client, ours):
     client.force_login(ours.member)
     page = client.get("/incidents/?cursor=garbage&sort=nonsense")
     assert page.status_code == 400
-    assert "cursor: This cursor is not one of this list" in page.content.decode()
+    assert "<code>cursor</code>: This cursor is not one of this list" in page.content.decode()
     assert incident.number in page.content.decode()
 
 
@@ -233,7 +233,7 @@ def test_a_forged_previous_cursor_is_a_400_that_shows_the_first_page(client, our
     client.force_login(ours.member)
     page = client.get("/incidents/?before=garbage")
     assert page.status_code == 400
-    assert "before: This cursor is not one of this list" in page.content.decode()
+    assert "<code>before</code>: This cursor is not one of this list" in page.content.decode()
 
 
 def test_a_previous_page_makes_the_queries_of_the_first_page(client, ours):

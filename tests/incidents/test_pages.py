@@ -149,7 +149,7 @@ def test_hand_edited_filters_are_a_400_naming_them_not_a_server_error(
     client.force_login(staff["engineer"])
     page = client.get(f"/incidents/?{query}")
     assert page.status_code == 400
-    assert f"{name}:" in page.content.decode()
+    assert f"<code>{name}</code>:" in page.content.decode()
     assert incident.number in page.content.decode()  # still listed, without the bad value
     if name != "organization":  # customers have no organisation filter: it is not read
         client.force_login(ours.member)

@@ -210,6 +210,8 @@ KIND_BY_KWARG = {
     "absence_id": "absence",
     "shift_id": "shift",
     "token_id": "token",
+    # A staff member's tokens on the staff page (provider admins only).
+    "staff_id": "staff",
 }
 
 

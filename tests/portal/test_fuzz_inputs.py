@@ -57,18 +57,45 @@ API_LISTS = [
     "/api/v1/absences/",
     "/api/v1/rota/",
 ]
+# Every list page and the parameters it reads: each is typed (a bad value is a 400).
 PAGES = {
-    "/incidents/": ["status", "severity", "kind", "q", "organization", "sort", "cursor", "mine"],
-    "/desk/": ["queue", "q", "tier", "severity", "kind", "product", "organization", "assignee"],
+    "/incidents/": [
+        "status",
+        "severity",
+        "kind",
+        "q",
+        "organization",
+        "sort",
+        "cursor",
+        "before",
+        "mine",
+    ],
+    "/desk/": [
+        "queue",
+        "q",
+        "tier",
+        "severity",
+        "kind",
+        "product",
+        "organization",
+        "assignee",
+        "status",
+        "cursor",
+    ],
     "/desk/live/": ["queue", "q", "severity", "cursor", "seen"],
     "/desk/accounts/": ["page"],
     "/desk/staff/": ["page"],
     "/desk/rota/": ["week"],
     "/operations/outbox/": ["status", "page"],
-    "/operations/sla/": ["page"],
     "/contracts/": ["page"],
     "/organizations/": ["page"],
+    "/audit/": ["type", "object", "actor", "source", "since", "until", "cursor"],
 }
+# Free text: only the NUL and the over-long value are refused.
+TEXT = {"q", "seen"}
+# The live fragment is swapped into the desk, which names the parameter; the fragment
+# only answers 400. The audit page names a bad filter at its field.
+NAMES_AT_THE_TOP = set(PAGES) - {"/desk/live/", "/audit/"}
 
 
 @pytest.fixture
@@ -120,14 +147,88 @@ def test_api_lists_refuse_forged_cursors(api, world, provider_admin, path):
         assert list(response.json()) == ["cursor"]
 
 
-@pytest.mark.parametrize("path", list(PAGES))
+@pytest.mark.parametrize("path", [*PAGES, "/operations/sla/"])
 def test_list_pages_answer_junk_without_a_server_error(client, world, provider_admin, path):
     client.force_login(provider_admin)
-    for name in PAGES[path]:
-        values = [*BAD_VALUES, *FORGED_CURSORS] if name == "cursor" else BAD_VALUES
+    for name in PAGES.get(path, ["page"]):
+        values = [*BAD_VALUES, *FORGED_CURSORS] if name in ("cursor", "before") else BAD_VALUES
         for value in values:
             response = client.get(url(path, world, **{name: as_query(value)}))
             assert response.status_code in (200, 400), (name, value, response.status_code)
+
+
+def refused(path: str, name: str) -> list[str]:
+    if name in TEXT:
+        return ["a\x00b", LONG]
+    if name in ("cursor", "before"):
+        return [*BAD_VALUES, *FORGED_CURSORS]
+    if name in ("actor",):
+        return ["a\x00b", "²", LONG]  # an e-mail address: digits of any script are letters
+    return BAD_VALUES
+
+
+@pytest.mark.parametrize("path", list(PAGES))
+def test_list_pages_answer_a_bad_value_with_a_400_naming_it(client, world, provider_admin, path):
+    client.force_login(provider_admin)
+    for name in PAGES[path]:
+        for value in refused(path, name):
+            response = client.get(url(path, world, **{name: as_query(value)}))
+            assert response.status_code == 400, (name, value, response.status_code)
+            if path in NAMES_AT_THE_TOP:
+                body = response.content.decode()
+                assert f"<code>{name}</code>:" in body.split('id="query-errors"')[1], name
+
+
+@pytest.mark.parametrize(
+    ("path", "query", "listed"),
+    [
+        ("/incidents/", "status=new&severity=2&kind=problem&q=Fuzzed&sort=oldest&mine=", True),
+        ("/incidents/", "severity=1", False),
+        ("/incidents/", "organization={organization}&sort=severity", True),
+        ("/desk/", "queue=open&severity=2&kind=problem&q=Fuzzed&status=new", True),
+        ("/desk/", "queue=open&severity=1", False),
+        ("/desk/live/", "queue=open&severity=2&seen=0123456789abcdef", True),
+        ("/desk/", "queue=open&organization=2147483647", False),
+    ],
+)
+def test_list_pages_still_filter_by_good_values(client, world, provider_admin, path, query, listed):
+    client.force_login(provider_admin)
+    response = client.get(f"{path}?{query.format(**world)}")
+    assert response.status_code == 200, response.content[:300]
+    assert ("Fuzzed" in response.content.decode()) is listed
+
+
+@pytest.mark.parametrize("path", ["/contracts/", "/organizations/", "/desk/staff/"])
+def test_numbered_lists_read_any_page_number_from_one(client, world, provider_admin, path):
+    client.force_login(provider_admin)
+    first = client.get(f"{path}?page=1")
+    assert first.status_code == 200
+    past_the_end = client.get(f"{path}?page=2147483647")  # the last page, as Django shows it
+    assert past_the_end.status_code == 200
+    assert past_the_end.context["page"].number == first.context["page"].number == 1
+    assert client.get(f"{path}?page=0").status_code == 400
+
+
+def test_the_outbox_still_filters_by_status(client, ours, provider_admin):
+    from incidents.models import Notification, OutboxStatus
+
+    IncidentFactory(actor=ours.member, severity=1)
+    Notification.objects.update(status=OutboxStatus.FAILED, last_error="550 no such user")
+    client.force_login(provider_admin)
+    failed = client.get("/operations/outbox/?status=failed&page=1")
+    assert failed.status_code == 200
+    assert len(failed.context["page"].object_list) == Notification.objects.count() > 0
+    sent = client.get("/operations/outbox/?status=sent")
+    assert sent.status_code == 200
+    assert list(sent.context["page"].object_list) == []
+    assert client.get("/operations/outbox/?status=gone").status_code == 400
+
+
+def test_the_rota_shows_the_week_asked(client, world, provider_admin):
+    client.force_login(provider_admin)
+    response = client.get("/desk/rota/?week=2026-06-10")
+    assert response.status_code == 200
+    assert "Week of 8 Jun 2026" in response.content.decode()
 
 
 DEEP = "[" * 100_000 + "]" * 100_000

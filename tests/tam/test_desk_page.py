@@ -26,10 +26,10 @@ def desk(client, world):
     """GET a desk URL as the engineer, at T."""
     client.force_login(world.engineer)
 
-    def get(query=""):
+    def get(query="", status=200):
         with time_machine.travel(T, tick=False):
             response = client.get(f"/desk/{query}")
-        assert response.status_code == 200, response.content[:500]
+        assert response.status_code == status, response.content[:500]
         return response
 
     return get
@@ -182,10 +182,11 @@ def test_search_reads_titles_and_numbers(desk, world):
 
 
 def test_a_bad_filter_is_named_and_the_others_still_apply(desk, world):
-    page = desk("?queue=open&severity=9&organization=abc&kind=question")
+    page = desk("?queue=open&severity=9&organization=abc&kind=question", status=400)
     body = page.content.decode()
-    assert "Severity: Select a valid choice." in body
-    assert "Organisation: Enter a whole number." in body
+    assert page.status_code == 400
+    assert "<code>severity</code>: Select a valid choice." in body
+    assert "<code>organization</code>: Enter a whole number." in body
     assert row_ids(page) == [world.running.pk]
 
 

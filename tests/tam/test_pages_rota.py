@@ -82,14 +82,17 @@ def test_another_week_is_asked_by_any_of_its_days(client, viewer, duty):
     assert "Nobody is on duty now." in page
 
 
-def test_a_week_that_is_not_a_date_is_named_and_this_week_shown(client, viewer):
+def test_a_week_that_is_not_a_date_is_a_400_naming_it_and_this_week_shown(client, viewer):
     with time_machine.travel(FRIDAY_MORNING, tick=False):
         client.force_login(viewer)
         response = client.get("/desk/rota/?week=next-ish")
-    assert response.status_code == 200
+        far = client.get("/desk/rota/?week=0001-01-01")
+    assert response.status_code == 400
     page = response.content.decode()
-    assert "week: “next-ish” is not a date (YYYY-MM-DD); this week is shown." in page
+    assert "<code>week</code>: “next-ish” is not a date (YYYY-MM-DD); this week is shown." in page
     assert "Week of 1 Jun 2026" in page
+    assert far.status_code == 400
+    assert "<code>week</code>: Give a day from 1900-01-01 to 9998-12-31" in far.content.decode()
 
 
 def test_gaps_of_the_next_fourteen_days_are_on_the_rota_and_health_pages(client, viewer, duty):
