@@ -1,4 +1,4 @@
-"""REST API of API tokens: the caller's list, and revocation (a provider admin's of anyone's)."""
+"""REST API of API tokens: the caller's list, and revocation (portal.tokens.tokens_revocable_by)."""
 
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
@@ -18,7 +18,8 @@ class ApiTokenSerializer(serializers.ModelSerializer):
 @extend_schema_view(
     list=extend_schema(summary="The caller's live API tokens (never their keys)."),
     destroy=extend_schema(
-        summary="Revoke a token: the caller's own; a provider admin's, anyone's.",
+        summary="Revoke a token: the caller's own; a customer admin's, their contacts' too; "
+        "a provider admin's, anyone's.",
         responses={204: None},
     ),
 )
