@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from portal.models import Organization, StaffRole, validate_timezone
 
@@ -14,48 +15,61 @@ SEVERITY_MEANINGS = {
     3: "A non-critical problem or service request that partly affects the product.",
     4: "A minor problem or service request that does not affect functionality.",
 }
-WEEKDAY_NAMES = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+WEEKDAY_NAMES = [
+    _("Monday"),
+    _("Tuesday"),
+    _("Wednesday"),
+    _("Thursday"),
+    _("Friday"),
+    _("Saturday"),
+    _("Sunday"),
+]
 
 
 class Severity(models.IntegerChoices):
-    CRITICAL = 1, "1 Critical"
-    HIGH = 2, "2 High"
-    MEDIUM = 3, "3 Medium"
-    LOW = 4, "4 Low"
+    CRITICAL = 1, _("1 Critical")
+    HIGH = 2, _("2 High")
+    MEDIUM = 3, _("3 Medium")
+    LOW = 4, _("4 Low")
 
 
 class Metric(models.TextChoices):
-    FIRST_RESPONSE = "first_response", "First response"
-    RESOLUTION = "resolution", "Resolution"
+    FIRST_RESPONSE = "first_response", _("First response")
+    RESOLUTION = "resolution", _("Resolution")
 
 
 class ClockKind(models.TextChoices):
-    CALENDAR = "calendar", "Calendar time (24x7)"
-    BUSINESS = "business", "Business time (contract calendar)"
+    CALENDAR = "calendar", _("Calendar time (24x7)")
+    BUSINESS = "business", _("Business time (contract calendar)")
 
 
 class LicenceType(models.TextChoices):
-    NONE = "", "None"
-    STANDARD = "standard", "Standard"
-    PLUS = "plus", "Plus"
+    NONE = "", _("None")
+    STANDARD = "standard", _("Standard")
+    PLUS = "plus", _("Plus")
 
 
 class LicenceRequirement(models.TextChoices):
-    NONE = "", "No licence required"
-    ANY = "any", "Any valid licence of the vendor's product"
-    PLUS = "plus", "A Plus licence"
+    NONE = "", _("No licence required")
+    ANY = "any", _("Any valid licence of the vendor's product")
+    PLUS = "plus", _("A Plus licence")
 
 
 class BusinessCalendar(models.Model):
     """Working time of a contract: a time zone, weekly windows and holidays, or 24x7."""
 
-    name = models.CharField(max_length=100, unique=True)
-    timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
+    name = models.CharField(max_length=100, unique=True, verbose_name=_("name"))
+    timezone = models.CharField(
+        max_length=64, default="UTC", validators=[validate_timezone], verbose_name=_("time zone")
+    )
     always_open = models.BooleanField(
-        default=False, help_text="24x7: windows and holidays are ignored."
+        default=False,
+        help_text="24x7: windows and holidays are ignored.",
+        verbose_name=_("always open"),
     )
 
     class Meta:
+        verbose_name = _("business calendar")
         ordering = ["name"]
 
     def __str__(self) -> str:
@@ -65,14 +79,21 @@ class BusinessCalendar(models.Model):
 class CalendarWindow(models.Model):
     """A weekly working window in local wall-clock time; end <= start runs overnight."""
 
-    calendar = models.ForeignKey(BusinessCalendar, on_delete=models.CASCADE, related_name="hours")
-    weekday = models.PositiveSmallIntegerField(
-        choices=list(enumerate(WEEKDAY_NAMES)), validators=[MaxValueValidator(6)]
+    calendar = models.ForeignKey(
+        BusinessCalendar, on_delete=models.CASCADE, related_name="hours", verbose_name=_("calendar")
     )
-    start = models.TimeField()
-    end = models.TimeField(help_text="At or before the start: an overnight window.")
+    weekday = models.PositiveSmallIntegerField(
+        choices=list(enumerate(WEEKDAY_NAMES)),
+        validators=[MaxValueValidator(6)],
+        verbose_name=_("weekday"),
+    )
+    start = models.TimeField(verbose_name=_("start"))
+    end = models.TimeField(
+        help_text="At or before the start: an overnight window.", verbose_name=_("end")
+    )
 
     class Meta:
+        verbose_name = _("working window")
         ordering = ["calendar", "weekday", "start"]
         constraints = [
             models.CheckConstraint(condition=Q(weekday__lte=6), name="window_weekday_0_6"),
@@ -93,12 +114,16 @@ class Holiday(models.Model):
     """A whole local date on which the windows that start that day do not open."""
 
     calendar = models.ForeignKey(
-        BusinessCalendar, on_delete=models.CASCADE, related_name="holidays"
+        BusinessCalendar,
+        on_delete=models.CASCADE,
+        related_name="holidays",
+        verbose_name=_("calendar"),
     )
-    date = models.DateField()
-    name = models.CharField(max_length=200, blank=True)
+    date = models.DateField(verbose_name=_("date"))
+    name = models.CharField(max_length=200, blank=True, verbose_name=_("name"))
 
     class Meta:
+        verbose_name = _("holiday")
         ordering = ["calendar", "date"]
         constraints = [
             models.UniqueConstraint(fields=["calendar", "date"], name="holiday_calendar_date"),
@@ -131,55 +156,92 @@ class Product(models.Model):
 class Tier(models.Model):
     """A contract tier: what the provider promises. Data, edited by provider admins."""
 
-    code = models.SlugField(max_length=50, unique=True)
-    name = models.CharField(max_length=100)
-    description = models.TextField(blank=True)
+    code = models.SlugField(max_length=50, unique=True, verbose_name=_("code"))
+    name = models.CharField(max_length=100, verbose_name=_("name"))
+    description = models.TextField(blank=True, verbose_name=_("description"))
     support_hours = models.CharField(
-        max_length=200, blank=True, help_text="When requests are accepted, in words."
+        max_length=200,
+        blank=True,
+        help_text="When requests are accepted, in words.",
+        verbose_name=_("support hours"),
     )
-    channels = models.CharField(max_length=200, blank=True)
+    channels = models.CharField(max_length=200, blank=True, verbose_name=_("channels"))
     premium_incident_quota = models.PositiveIntegerField(
-        null=True, blank=True, help_text="Premium incidents per contract year; empty = unlimited."
+        null=True,
+        blank=True,
+        help_text="Premium incidents per contract year; empty = unlimited.",
+        verbose_name=_("premium incident quota"),
     )
     onsite_visits_per_year = models.PositiveIntegerField(
-        null=True, blank=True, help_text="On-site cases per contract year; empty = none."
+        null=True,
+        blank=True,
+        help_text="On-site cases per contract year; empty = none.",
+        verbose_name=_("on-site visits per year"),
     )
     onsite_overage_charged = models.BooleanField(
-        default=False, help_text="On-site cases beyond the quota are charged to the customer."
+        default=False,
+        help_text="On-site cases beyond the quota are charged to the customer.",
+        verbose_name=_("on-site overage charged"),
     )
     onsite_arrival_minutes = models.PositiveIntegerField(
-        null=True, blank=True, help_text="Engineer on site within this time; empty = no promise."
+        null=True,
+        blank=True,
+        help_text="Engineer on site within this time; empty = no promise.",
+        verbose_name=_("on-site arrival (minutes)"),
     )
     max_contacts = models.PositiveIntegerField(
-        null=True, blank=True, help_text="Authorised contacts who may file; empty = unlimited."
+        null=True,
+        blank=True,
+        help_text="Authorised contacts who may file; empty = unlimited.",
+        verbose_name=_("maximum contacts"),
     )
-    dedicated_tam = models.BooleanField(default=False)
-    health_checks_per_year = models.PositiveIntegerField(default=0)
+    dedicated_tam = models.BooleanField(default=False, verbose_name=_("dedicated TAM"))
+    health_checks_per_year = models.PositiveIntegerField(
+        default=0, verbose_name=_("health checks per year")
+    )
     required_licence = models.CharField(
-        max_length=10, choices=LicenceRequirement.choices, blank=True
+        max_length=10,
+        choices=LicenceRequirement.choices,
+        blank=True,
+        verbose_name=_("required licence"),
     )
     requires_renewal = models.BooleanField(
-        default=False, help_text="Only while the customer holds a valid renewal."
+        default=False,
+        help_text="Only while the customer holds a valid renewal.",
+        verbose_name=_("requires renewal"),
     )
-    signature_change_requests = models.BooleanField(default=False)
-    private_patches = models.BooleanField(default=False)
-    quarterly_reports = models.BooleanField(default=False)
-    daily_critical_reports = models.BooleanField(default=False)
-    malware_sample_processing = models.BooleanField(default=False)
-    malware_alerts = models.BooleanField(default=False)
+    signature_change_requests = models.BooleanField(
+        default=False, verbose_name=_("signature change requests")
+    )
+    private_patches = models.BooleanField(default=False, verbose_name=_("private patches"))
+    quarterly_reports = models.BooleanField(default=False, verbose_name=_("quarterly reports"))
+    daily_critical_reports = models.BooleanField(
+        default=False, verbose_name=_("daily critical reports")
+    )
+    malware_sample_processing = models.BooleanField(
+        default=False, verbose_name=_("malware sample processing")
+    )
+    malware_alerts = models.BooleanField(default=False, verbose_name=_("malware alerts"))
     free_updates_months = models.PositiveIntegerField(
-        null=True, blank=True, help_text="Pattern and engine updates free after purchase."
+        null=True,
+        blank=True,
+        help_text="Pattern and engine updates free after purchase.",
+        verbose_name=_("free updates (months)"),
     )
     warn_at_percent = models.PositiveSmallIntegerField(
         default=75,
         validators=[MinValueValidator(1), MaxValueValidator(99)],
         help_text="Warn when this share of a target has elapsed.",
+        verbose_name=_("warn at (percent)"),
     )
     notify_customer_on_sla = models.BooleanField(
-        default=False, help_text="Tell the customer's admins about SLA warnings and breaches."
+        default=False,
+        help_text="Tell the customer's admins about SLA warnings and breaches.",
+        verbose_name=_("notify the customer about SLA"),
     )
 
     class Meta:
+        verbose_name = _("tier")
         ordering = ["name"]
 
     def __str__(self) -> str:
@@ -203,13 +265,20 @@ class Tier(models.Model):
 class SeverityTarget(models.Model):
     """A promise: for a severity and metric, a number of minutes on a clock. No row = no target."""
 
-    tier = models.ForeignKey(Tier, on_delete=models.CASCADE, related_name="targets")
-    severity = models.PositiveSmallIntegerField(choices=Severity.choices)
-    metric = models.CharField(max_length=20, choices=Metric.choices)
-    minutes = models.PositiveIntegerField(validators=[MinValueValidator(1)])
-    clock = models.CharField(max_length=10, choices=ClockKind.choices)
+    tier = models.ForeignKey(
+        Tier, on_delete=models.CASCADE, related_name="targets", verbose_name=_("tier")
+    )
+    severity = models.PositiveSmallIntegerField(
+        choices=Severity.choices, verbose_name=_("severity")
+    )
+    metric = models.CharField(max_length=20, choices=Metric.choices, verbose_name=_("metric"))
+    minutes = models.PositiveIntegerField(
+        validators=[MinValueValidator(1)], verbose_name=_("minutes")
+    )
+    clock = models.CharField(max_length=10, choices=ClockKind.choices, verbose_name=_("clock"))
 
     class Meta:
+        verbose_name = _("severity target")
         ordering = ["tier", "metric", "severity"]
         constraints = [
             models.UniqueConstraint(
@@ -233,18 +302,30 @@ class Contract(models.Model):
     """An organisation's contract on a tier, measured against a business calendar."""
 
     organization = models.ForeignKey(
-        Organization, on_delete=models.PROTECT, related_name="contracts"
+        Organization,
+        on_delete=models.PROTECT,
+        related_name="contracts",
+        verbose_name=_("organisation"),
     )
-    tier = models.ForeignKey(Tier, on_delete=models.PROTECT, related_name="contracts")
+    tier = models.ForeignKey(
+        Tier, on_delete=models.PROTECT, related_name="contracts", verbose_name=_("tier")
+    )
     calendar = models.ForeignKey(
-        BusinessCalendar, on_delete=models.PROTECT, related_name="contracts"
+        BusinessCalendar,
+        on_delete=models.PROTECT,
+        related_name="contracts",
+        verbose_name=_("calendar"),
     )
-    reference = models.CharField(max_length=50, blank=True)
-    starts_on = models.DateField()
-    ends_on = models.DateField()
-    renewal_valid_until = models.DateField(null=True, blank=True)
-    licence_type = models.CharField(max_length=10, choices=LicenceType.choices, blank=True)
-    purchased_on = models.DateField(null=True, blank=True)
+    reference = models.CharField(max_length=50, blank=True, verbose_name=_("reference"))
+    starts_on = models.DateField(verbose_name=_("starts on"))
+    ends_on = models.DateField(verbose_name=_("ends on"))
+    renewal_valid_until = models.DateField(
+        null=True, blank=True, verbose_name=_("renewal valid until")
+    )
+    licence_type = models.CharField(
+        max_length=10, choices=LicenceType.choices, blank=True, verbose_name=_("licence type")
+    )
+    purchased_on = models.DateField(null=True, blank=True, verbose_name=_("purchased on"))
     tam = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -252,6 +333,7 @@ class Contract(models.Model):
         blank=True,
         related_name="tam_contracts",
         limit_choices_to={"staff_role__in": [StaffRole.TAM, StaffRole.ADMIN]},
+        verbose_name=_("TAM"),
     )
     backup_tam = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -261,10 +343,12 @@ class Contract(models.Model):
         related_name="backup_tam_contracts",
         limit_choices_to={"staff_role__in": [StaffRole.TAM, StaffRole.ADMIN]},
         help_text="Takes the TAM's new incidents while the TAM is away.",
+        verbose_name=_("backup TAM"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("contract")
         ordering = ["organization", "-starts_on"]
         indexes = [
             models.Index(fields=["organization", "ends_on"], name="contract_org_ends"),

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 def validate_timezone(value: str) -> None:
@@ -18,15 +19,15 @@ def validate_timezone(value: str) -> None:
 
 
 class StaffRole(models.TextChoices):
-    ENGINEER = "engineer", "Engineer"
-    TAM = "tam", "Technical Account Manager"
-    DUTY_MANAGER = "duty_manager", "Duty manager"
-    ADMIN = "admin", "Provider admin"
+    ENGINEER = "engineer", _("Engineer")
+    TAM = "tam", _("Technical Account Manager")
+    DUTY_MANAGER = "duty_manager", _("Duty manager")
+    ADMIN = "admin", _("Provider admin")
 
 
 class MemberRole(models.TextChoices):
-    MEMBER = "member", "Member"
-    ADMIN = "admin", "Customer admin"
+    MEMBER = "member", _("Member")
+    ADMIN = "admin", _("Customer admin")
 
 
 class UserManager(BaseUserManager):
@@ -60,16 +61,17 @@ class UserManager(BaseUserManager):
 class User(AbstractBaseUser, PermissionsMixin):
     """A person who logs in by e-mail: a customer contact or provider staff."""
 
-    email = models.EmailField(unique=True)
-    full_name = models.CharField(max_length=200, blank=True)
+    email = models.EmailField(unique=True, verbose_name=_("e-mail address"))
+    full_name = models.CharField(max_length=200, blank=True, verbose_name=_("full name"))
     staff_role = models.CharField(
         max_length=20,
         choices=StaffRole.choices,
         blank=True,
         help_text="Set for the provider's own people; blank for customer contacts.",
+        verbose_name=_("staff role"),
     )
-    is_active = models.BooleanField(default=True)
-    date_joined = models.DateTimeField(default=timezone.now)
+    is_active = models.BooleanField(default=True, verbose_name=_("active"))
+    date_joined = models.DateTimeField(default=timezone.now, verbose_name=_("joined"))
 
     objects = UserManager()
 
@@ -78,6 +80,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     REQUIRED_FIELDS: list[str] = []
 
     class Meta:
+        verbose_name = _("person")
+        verbose_name_plural = _("people")
         constraints = [
             models.UniqueConstraint(Lower("email"), name="user_email_ci_unique"),
         ]
@@ -127,19 +131,27 @@ class User(AbstractBaseUser, PermissionsMixin):
 class Organization(models.Model):
     """A customer tenant."""
 
-    name = models.CharField(max_length=200, unique=True)
+    name = models.CharField(max_length=200, unique=True, verbose_name=_("name"))
     timezone = models.CharField(
-        max_length=64, default="UTC", validators=[validate_timezone], help_text="IANA time zone"
+        max_length=64,
+        default="UTC",
+        validators=[validate_timezone],
+        help_text="IANA time zone",
+        verbose_name=_("time zone"),
     )
-    next_incident_number = models.PositiveIntegerField(default=1, editable=False)
+    next_incident_number = models.PositiveIntegerField(
+        default=1, editable=False, verbose_name=_("next incident number")
+    )
     require_mfa = models.BooleanField(
         default=False,
         db_default=False,  # rows written by code that predates the field stay valid
         help_text="Members must use a second factor (set by the organisation's customer admin).",
+        verbose_name=_("second factor required"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("organisation")
         ordering = ["name"]
 
     def __str__(self) -> str:
@@ -150,16 +162,29 @@ class Membership(models.Model):
     """A customer contact's place in their organisation (one organisation per person)."""
 
     organization = models.ForeignKey(
-        Organization, on_delete=models.PROTECT, related_name="memberships"
+        Organization,
+        on_delete=models.PROTECT,
+        related_name="memberships",
+        verbose_name=_("organisation"),
     )
-    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="membership")
-    role = models.CharField(max_length=10, choices=MemberRole.choices, default=MemberRole.MEMBER)
+    user = models.OneToOneField(
+        User, on_delete=models.CASCADE, related_name="membership", verbose_name=_("person")
+    )
+    role = models.CharField(
+        max_length=10, choices=MemberRole.choices, default=MemberRole.MEMBER, verbose_name=_("role")
+    )
     invited_by = models.ForeignKey(
-        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        User,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("invited by"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("contact")
         constraints = [
             models.UniqueConstraint(fields=["organization", "user"], name="membership_org_user"),
         ]
@@ -183,15 +208,18 @@ class ApiToken(models.Model):
     """A named API key of one person. Only its hash is kept (and a prefix to tell it by):
     the key itself is shown once, when it is made (portal.tokens)."""
 
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
-    name = models.CharField(max_length=100)
-    prefix = models.CharField(max_length=8)
-    key_hash = models.CharField(max_length=64, unique=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    last_used_at = models.DateTimeField(null=True, blank=True)
-    expires_at = models.DateTimeField()
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="api_tokens", verbose_name=_("owner")
+    )
+    name = models.CharField(max_length=100, verbose_name=_("name"))
+    prefix = models.CharField(max_length=8, verbose_name=_("prefix"))
+    key_hash = models.CharField(max_length=64, unique=True, verbose_name=_("key hash"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    last_used_at = models.DateTimeField(null=True, blank=True, verbose_name=_("last used at"))
+    expires_at = models.DateTimeField(verbose_name=_("expires at"))
 
     class Meta:
+        verbose_name = _("API token")
         indexes = [models.Index(fields=["user", "-id"], name="apitoken_user_id")]
 
     def __str__(self) -> str:

@@ -22,13 +22,21 @@ class WorkingHours(models.Model):
     Staff without one are taken to work at any hour (only absences make them away)."""
 
     staff = models.OneToOneField(
-        USER, on_delete=models.CASCADE, primary_key=True, related_name="working_hours"
+        USER,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="working_hours",
+        verbose_name=_("staff member"),
     )
     calendar = models.ForeignKey(
-        BusinessCalendar, on_delete=models.PROTECT, related_name="staff_hours"
+        BusinessCalendar,
+        on_delete=models.PROTECT,
+        related_name="staff_hours",
+        verbose_name=_("calendar"),
     )
 
     class Meta:
+        verbose_name = _("working hours")
         verbose_name_plural = _("working hours")
 
     def __str__(self) -> str:
