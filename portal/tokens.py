@@ -1,5 +1,6 @@
 """API tokens: made with a name and an expiry, kept only as a hash, revoked by their owner
-(or a provider admin), ended by a password change; and the API's `Token` authentication."""
+(or their organisation's customer admin, or a provider admin), ended by a password change;
+and the API's `Token` authentication."""
 
 import datetime
 import hashlib
