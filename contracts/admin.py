@@ -3,7 +3,9 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
+from contracts.calendar_changes import calendar_changed, contract_calendar_moved, working_time
 from contracts.models import (
     BusinessCalendar,
     CalendarWindow,
@@ -46,6 +48,19 @@ class BusinessCalendarAdmin(AuditlogHistoryAdminMixin, admin.ModelAdmin):
     action_form = HolidayImportForm
     actions = ["import_public_holidays"]
 
+    def save_model(self, request, obj, form, change):
+        if change:
+            # Before the form's rows are saved, with the calendar locked until commit.
+            form.working_time_before = working_time(obj.pk)
+            obj.version = type(obj).objects.values_list("version", flat=True).get(pk=obj.pk)
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        if change:
+            # Windows and holidays are inlines: the change is complete only now.
+            calendar_changed(calendar=form.instance, before=form.working_time_before)
+
     @admin.action(description="Add a country's public holidays for a year")
     def import_public_holidays(self, request, queryset):
         country = (request.POST.get("country") or "").strip()
@@ -80,6 +95,15 @@ class SeverityTargetInline(admin.TabularInline):
     extra = 0
 
 
+# What a tier edit changes, on the tier's page (templates/admin/contracts/tier/change_form.html).
+TARGETS_NOTE = _(
+    "Changed targets apply to incidents filed from now on. A running SLA clock keeps the "
+    "target copied when it started, so editing a tier never moves a deadline already "
+    "promised; a change of severity on an incident recomputes its deadline with the new "
+    "severity's target."
+)
+
+
 @admin.register(Tier)
 class TierAdmin(AuditlogHistoryAdminMixin, admin.ModelAdmin):
     show_auditlog_history_link = True  # each row links to its audit trail
@@ -95,6 +119,11 @@ class TierAdmin(AuditlogHistoryAdminMixin, admin.ModelAdmin):
     ]
     search_fields = ["name", "code"]
     inlines = [SeverityTargetInline]
+    change_form_template = "admin/contracts/tier/change_form.html"
+
+    def render_change_form(self, request, context, *args, **kwargs):
+        context["targets_note"] = TARGETS_NOTE
+        return super().render_change_form(request, context, *args, **kwargs)
 
 
 class ContractAdminForm(admin.ModelAdmin.form):
@@ -127,6 +156,11 @@ class ContractAdmin(AuditlogHistoryAdminMixin, admin.ModelAdmin):
     list_select_related = ["organization", "tier", "tam", "backup_tam"]
     search_fields = ["organization__name", "reference"]
     autocomplete_fields = ["organization"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and "calendar" in form.changed_data:
+            contract_calendar_moved(contract=obj)
 
     def get_readonly_fields(self, request, obj=None):
         # A contract stays with its organisation (contracts.rules.check_organization_unchanged).

@@ -67,6 +67,10 @@ class BusinessCalendar(models.Model):
         help_text="24x7: windows and holidays are ignored.",
         verbose_name=_("always open"),
     )
+    # Bumped by every change of the working time (zone, 24x7, windows, holidays) in the
+    # transaction that makes it; a clock stores the version its deadline was computed with
+    # (contracts.calendar_changes, incidents.replan).
+    version = models.PositiveBigIntegerField(default=1, editable=False)
 
     class Meta:
         verbose_name = _("business calendar")
@@ -74,6 +78,39 @@ class BusinessCalendar(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class CalendarChangeKind(models.TextChoices):
+    """What changed a calendar's working time (a re-planned clock's cause)."""
+
+    HOLIDAY_ADDED = "holiday_added", "Holiday added"
+    HOLIDAY_REMOVED = "holiday_removed", "Holiday removed"
+    HOLIDAYS_IMPORTED = "holidays_imported", "Public holidays imported"
+    HOURS_CHANGED = "hours_changed", "Working hours changed"
+    ZONE_CHANGED = "zone_changed", "Time zone changed"
+    ALWAYS_OPEN_CHANGED = "always_open_changed", "24x7 changed"
+    CONTRACT_MOVED = "contract_moved", "Contract moved to another calendar"
+
+
+class CalendarChange(models.Model):
+    """One version of a calendar's working time: what changed and when. Clocks
+    re-planned onto this version name its causes on their timeline."""
+
+    calendar = models.ForeignKey(BusinessCalendar, on_delete=models.CASCADE, related_name="changes")
+    version = models.PositiveBigIntegerField()
+    at = models.DateTimeField()
+    # Who changed it is in the audit trail (portal.audit_trail). Here:
+    # [{"kind": CalendarChangeKind, ...details: date, old, new, country, year, count}]
+    causes = models.JSONField(default=list)
+
+    class Meta:
+        ordering = ["calendar", "version"]
+        constraints = [
+            models.UniqueConstraint(fields=["calendar", "version"], name="calendar_change_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.calendar_id} v{self.version}"
 
 
 class CalendarWindow(models.Model):

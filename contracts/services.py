@@ -8,8 +8,14 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from contracts import rules
+from contracts.calendar_changes import (
+    calendar_changed,
+    contract_calendar_moved,
+    working_time,
+)
 from contracts.models import (
     BusinessCalendar,
+    CalendarChangeKind,
     CalendarWindow,
     Contract,
     Holiday,
@@ -82,10 +88,14 @@ def contract_update(*, contract: Contract, **changes) -> Contract:
     if "organization" in changes:
         organization = changes.pop("organization")
         rules.check_organization_unchanged(contract, getattr(organization, "pk", organization))
+    old_calendar = contract.calendar_id
     for name, value in changes.items():
         setattr(contract, name, value if value is not None or name != "licence_type" else "")
     _check_contract(contract)
-    contract.save(update_fields=list(changes))
+    with transaction.atomic():
+        contract.save(update_fields=list(changes))
+        if contract.calendar_id != old_calendar:
+            contract_calendar_moved(contract=contract)
     return contract
 
 
@@ -124,11 +134,14 @@ def calendar_save(
                 )
             seen.add((weekday, start))
     with transaction.atomic():
+        before = working_time(calendar.pk) if calendar is not None else None
         calendar = calendar or BusinessCalendar()
         calendar.name = name
         calendar.timezone = timezone
         calendar.always_open = always_open
-        calendar.save()
+        # The version is the change's own (contracts.calendar_changes), never the copy read
+        # before this transaction.
+        calendar.save(**({"update_fields": ["name", "timezone", "always_open"]} if before else {}))
         if hours is not None:
             _replace_rows(
                 calendar.hours.all(),
@@ -143,6 +156,9 @@ def calendar_save(
                 key=lambda row: row.date,
                 make=lambda k, v: Holiday(calendar=calendar, date=k),
             )
+        if before is not None:
+            # Its running clocks are re-planned after commit (contracts.calendar_changes).
+            calendar_changed(calendar=calendar, before=before)
     return calendar
 
 
@@ -246,6 +262,7 @@ def calendar_import_holidays(
         country, subdiv=subdivision.upper() if subdivision else None, years=year
     )
     with transaction.atomic():
+        before = working_time(calendar.pk)
         existing = set(calendar.holidays.values_list("date", flat=True))
         added = [
             Holiday(calendar=calendar, date=day, name=name[:200])
@@ -254,4 +271,13 @@ def calendar_import_holidays(
         ]
         for holiday in added:
             holiday.save()  # one by one: each addition is in the audit trail
+        if added:
+            cause = {
+                "kind": CalendarChangeKind.HOLIDAYS_IMPORTED,
+                "country": country + (f"-{subdivision.upper()}" if subdivision else ""),
+                "year": year,
+                "count": len(added),
+                "calendar": calendar.name,
+            }
+            calendar_changed(calendar=calendar, before=before, causes=[cause])
     return added

@@ -41,6 +41,20 @@ def deadlines(contract: Contract, clock: SlaClock) -> tuple[datetime.datetime, d
     return due, warn
 
 
+def stamp(contract: Contract, clock: SlaClock) -> dict:
+    """Note on the clock (and return, for an update) the calendar version its deadlines
+    were computed with; incidents.replan re-plans a business-time clock whose contract's
+    calendar is another or at another version. Calendar-time clocks use no calendar."""
+    business = clock.kind == ClockKind.BUSINESS
+    fields = {
+        "calendar_id": contract.calendar_id if business else None,
+        "calendar_version": contract.calendar.version if business else None,
+    }
+    for name, value in fields.items():
+        setattr(clock, name, value)
+    return fields
+
+
 def _breach_now(incident: Incident, clock: SlaClock, now) -> IncidentEvent | None:
     claimed = SlaClock.objects.filter(pk=clock.pk, breached_at__isnull=True).update(breached_at=now)
     if not claimed:
@@ -87,6 +101,7 @@ def start_clocks(incident: Incident, now, actor=None) -> list[SlaClock]:
             started_at=incident.received_at,
         )
         clock.due_at, clock.warn_at = deadlines(incident.contract, clock)
+        stamp(incident.contract, clock)
         clock.save()
         record(
             incident,
@@ -138,6 +153,7 @@ def _run_again(
         warn_at=clock.warn_at,
         **cleared,
         **_warn_again(clock, now),
+        **stamp(incident.contract, clock),
     )
     record(incident, event, now, actor, metric=clock.metric, due_at=clock.due_at.isoformat())
 
@@ -292,6 +308,7 @@ def _retarget(incident: Incident, now, actor, *, responded: bool) -> None:
             clock.paused_seconds, halted_since = _halted(incident, clock.kind, metric)
             waiting = metric == Metric.RESOLUTION and incident.status == Status.WAITING_ON_CUSTOMER
             clock.due_at, clock.warn_at = deadlines(incident.contract, clock)
+            stamp(incident.contract, clock)
             if waiting:
                 # Gained while waiting on the customer: paused since the wait began.
                 clock.paused_at, clock.due_at, clock.warn_at = halted_since or now, None, None
@@ -316,6 +333,7 @@ def _retarget(incident: Incident, now, actor, *, responded: bool) -> None:
                 clock.due_at, clock.warn_at = deadlines(incident.contract, clock)
                 fields.update(due_at=clock.due_at, warn_at=clock.warn_at)
                 fields.update(_warn_again(clock, now))
+                fields.update(stamp(incident.contract, clock))
             SlaClock.objects.filter(pk=clock.pk, stopped_at__isnull=True).update(**fields)
         if clock.due_at is not None and clock.due_at <= now:
             _breach_now(incident, clock, now)

@@ -5,7 +5,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from contracts.models import ClockKind, Contract, Metric, Product, Severity
+from contracts.models import BusinessCalendar, ClockKind, Contract, Metric, Product, Severity
 from portal.models import Organization
 
 USER = settings.AUTH_USER_MODEL
@@ -65,6 +65,7 @@ class EventKind(models.TextChoices):
     CLOCK_PAUSED = "clock_paused", _("Clock paused")
     CLOCK_RESUMED = "clock_resumed", _("Clock resumed")
     CLOCK_RESTARTED = "clock_restarted", _("Clock restarted")
+    CLOCK_REPLANNED = "clock_replanned", _("Deadline re-planned")
     SLA_WARNING = "sla_warning", _("SLA at risk")
     SLA_BREACH = "sla_breach", _("SLA breached")
     ESCALATED = "escalated", _("Escalated")
@@ -293,6 +294,13 @@ class SlaClock(models.Model):
         null=True, blank=True, help_text="Set when handling failed: retried after this."
     )
     sweep_error = models.TextField(blank=True)
+    # The calendar and its version that due_at/warn_at were computed with (business time
+    # only): a clock whose contract's calendar is another, or at another version, is
+    # re-planned before anything is recorded against it (incidents.replan).
+    calendar = models.ForeignKey(
+        BusinessCalendar, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    calendar_version = models.PositiveBigIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["metric"]
@@ -315,6 +323,14 @@ class SlaClock(models.Model):
                 condition=Q(stopped_at__isnull=True, warned_at__isnull=True),
             ),
             models.Index(fields=["organization", "incident"], name="clock_org_inc"),
+            # The re-planning's work list: running clocks by the calendar version they use.
+            models.Index(
+                fields=["calendar", "calendar_version"],
+                name="clock_running_calendar",
+                condition=Q(
+                    stopped_at__isnull=True, breached_at__isnull=True, calendar__isnull=False
+                ),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -134,6 +134,16 @@ def notify_breach(clock_id: int, event: IncidentEvent, now) -> None:
     transaction.on_commit(enqueue_sending)
 
 
+def record_breaches(clock_ids: list[int], now) -> int:
+    """Record breaches found outside the sweep for clocks the caller holds locked with
+    their incidents (a re-plan moved the deadline into the past), as the sweep does."""
+    rows = list(SlaClock.objects.filter(pk__in=clock_ids).values(*SLA_ROW_FIELDS))
+    recorded = _record(rows, EventKind.SLA_BREACH, now) if rows else 0
+    if recorded:
+        transaction.on_commit(enqueue_sending)
+    return recorded
+
+
 def _with_incident_locked(rows: list[dict]) -> list[dict]:
     """The rows whose incident could be locked too: a breach moves the incident's urgency
     columns. Never waiting (a web change holds its incident, then waits for the clocks
@@ -160,6 +170,12 @@ def _batch(kind: EventKind, now, batch: int) -> tuple[int, int, bool]:
         rows = list(SlaClock.objects.filter(pk__in=ids).values(*SLA_ROW_FIELDS))
         if kind == EventKind.SLA_BREACH:
             rows = _with_incident_locked(rows)
+        # A clock whose calendar changed since its deadline was computed is re-planned
+        # first, and recorded only if still due. (Imported here: re-planning builds on
+        # the clocks module, which builds on this one.)
+        from incidents.replan import refresh_stale
+
+        rows = refresh_stale(rows, kind, now) if rows else rows
         if not rows:
             # All of this batch's incidents are being changed: the next run takes them
             # (going on now would only pick the same rows again).

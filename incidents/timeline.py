@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from contracts.models import Metric
 from incidents.models import ClockStop, EventKind, Incident, IncidentEvent, RouteReason, Status
+from incidents.replan_words import replanned_words
 from portal.models import User
 
 
@@ -63,10 +64,12 @@ def label(kind: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def summary(event: IncidentEvent) -> str:
-    """One line of the timeline: what happened, with its details."""
+def summary(event: IncidentEvent, zone: datetime.tzinfo | None = None) -> str:
+    """One line of the timeline: what happened, with its details (times in `zone`)."""
     data = event.data or {}
     text = label(event.kind)
+    if event.kind == EventKind.CLOCK_REPLANNED:
+        return replanned_words(text, metric_words(data.get("metric", "")), data, zone)
     if event.kind == EventKind.STATUS_CHANGED:
         return f"{text}: {status_words(data.get('old', ''))} → {status_words(data.get('new', ''))}"
     if event.kind == EventKind.SEVERITY_CHANGED:

@@ -377,7 +377,6 @@ PERMISSIONS_POLICY = (
 _AUDITED = [
     "contracts.tier",
     "contracts.severitytarget",
-    "contracts.businesscalendar",
     "contracts.calendarwindow",
     "contracts.holiday",
     "portal.membership",
@@ -386,6 +385,9 @@ _AUDITED = [
 AUDITLOG_INCLUDE_TRACKING_MODELS = (
     *({"model": name} for name in _AUDITED),
     {"model": "contracts.contract", "exclude_fields": ["created_at"]},
+    # The version counts changes already recorded on the windows and holidays (or the
+    # calendar's own fields): it is no change of its own.
+    {"model": "contracts.businesscalendar", "exclude_fields": ["version"]},
     {"model": "portal.organization", "exclude_fields": ["created_at", "next_incident_number"]},
     {
         "model": "portal.user",

@@ -14,15 +14,15 @@ from django.utils.translation import gettext as _
 from contracts import entitlements
 from contracts import rules as contract_rules
 from contracts.models import Contract, Metric, Product
-from incidents import clocks, files, recipients, rules, timeline
-from incidents.models import Channel, EntryKind, EventKind, Incident, Kind, SlaClock, ThreadEntry
+from incidents import acknowledgement, clocks, files, recipients, rules, timeline
+from incidents.models import Channel, EventKind, Incident, Kind, SlaClock
 from incidents.notifications import notify
 from incidents.selectors.filing import day_words, no_contract_in_force
 from incidents.services.premium import premium_check, premium_take
 from incidents.services.thread import attachment_row
 from portal.errors import ContractRuleError, RuleCode
 from portal.models import Organization, User
-from portal.rules import organization_date, organization_zone
+from portal.rules import organization_date
 from tam import routing
 
 # The channels a customer's own filing comes through (staff log phone calls and e-mails).
@@ -100,24 +100,9 @@ def _next_number(organization: Organization) -> str:
 def _acknowledge(incident: Incident, running: list[SlaClock]) -> None:
     """The automatic first entry of the thread: received, and what is promised."""
     first = next((c for c in running if c.metric == Metric.FIRST_RESPONSE), None)
-    if first is not None:
-        zone = organization_zone(incident.organization)
-        promise = _("A first response is due by %(when)s (%(zone)s).") % {
-            "when": f"{timezone.localtime(first.due_at, timezone=zone):%a %-d %b %Y, %H:%M}",
-            "zone": zone.key,
-        }
-    elif incident.has_sla:
-        promise = _("Your tier states no response target for this severity.")
-    else:
-        promise = _("Standard incidents have no response target on your tier.")
-    ThreadEntry.objects.create(
-        organization_id=incident.organization_id,
-        incident=incident,
-        author=None,
-        kind=EntryKind.AUTO_ACK,
-        body=_("We received incident %(number)s.") % {"number": incident.number} + f" {promise}",
-        by_staff=True,
-    )
+    promise = acknowledgement.promise_text(incident, first.due_at if first else None)
+    received = _("We received incident %(number)s.") % {"number": incident.number}
+    acknowledgement.acknowledgement_entry(incident, f"{received} {promise}").save()
 
 
 def incident_file(

@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from incidents import clocks, recipients, rules, timeline
+from incidents import acknowledgement, clocks, recipients, rules, timeline
 from incidents.models import DONE_STATUSES, CloseReason, EventKind, Incident, Status, ThreadEntry
 from incidents.notifications import notify
 from incidents.services.locking import locked_incident
@@ -82,6 +82,7 @@ def incident_change_severity(*, incident: Incident, actor: User, severity: int) 
         old = incident.severity
         if old == severity:
             return incident
+        promised = acknowledgement.first_response_promise(incident)
         Incident.objects.filter(pk=incident.pk).update(severity=severity, updated_at=now)
         incident.severity = severity
         timeline.record(incident, EventKind.SEVERITY_CHANGED, now, actor, old=old, new=severity)
@@ -89,6 +90,7 @@ def incident_change_severity(*, incident: Incident, actor: User, severity: int) 
             organization_id=incident.organization_id, incident=incident, qualified_response=True
         ).exists()
         clocks.retarget(incident, now, actor, responded=responded)
+        acknowledgement.acknowledge_change(incident, promised, now)
     return incident
 
 

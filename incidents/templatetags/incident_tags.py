@@ -6,9 +6,9 @@ register = template.Library()
 
 
 @register.filter
-def event_summary(event) -> str:
-    """One timeline line: the event's label and its details, in words."""
-    return timeline.summary(event)
+def event_summary(event, zone=None) -> str:
+    """One timeline line: the event's label and its details, in words (times in `zone`)."""
+    return timeline.summary(event, zone)
 
 
 @register.filter
