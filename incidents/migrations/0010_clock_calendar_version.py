@@ -10,44 +10,103 @@ def stamp_running_clocks(apps, schema_editor):
     (every calendar starts at version 1): stamp them so, not as stale."""
     SlaClock = apps.get_model("incidents", "SlaClock")
     Incident = apps.get_model("incidents", "Incident")
-    calendar = Incident.objects.filter(pk=OuterRef("incident_id")).values("contract__calendar_id")[:1]
+    calendar = Incident.objects.filter(pk=OuterRef("incident_id")).values("contract__calendar_id")[
+        :1
+    ]
     SlaClock.objects.filter(kind="business", stopped_at__isnull=True).update(
         calendar_id=Subquery(calendar), calendar_version=1
     )
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('contracts', '0009_calendar_versions'),
-        ('incidents', '0009_clock_stop_reason'),
-        ('portal', '0004_verbose_names'),
+        ("contracts", "0009_calendar_versions"),
+        ("incidents", "0009_clock_stop_reason"),
+        ("portal", "0004_verbose_names"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='slaclock',
-            name='calendar',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='contracts.businesscalendar'),
+            model_name="slaclock",
+            name="calendar",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to="contracts.businesscalendar",
+            ),
         ),
         migrations.AddField(
-            model_name='slaclock',
-            name='calendar_version',
+            model_name="slaclock",
+            name="calendar_version",
             field=models.PositiveBigIntegerField(blank=True, null=True),
         ),
         migrations.AlterField(
-            model_name='incidentevent',
-            name='kind',
-            field=models.CharField(choices=[('filed', 'New incident'), ('replied', 'Reply'), ('status_changed', 'Status changed'), ('severity_changed', 'Severity changed'), ('assigned', 'Assigned'), ('clock_started', 'Clock started'), ('clock_stopped', 'Clock stopped'), ('clock_paused', 'Clock paused'), ('clock_resumed', 'Clock resumed'), ('clock_restarted', 'Clock restarted'), ('clock_replanned', 'Deadline re-planned'), ('sla_warning', 'SLA at risk'), ('sla_breach', 'SLA breached'), ('escalated', 'Escalated'), ('attachment_added', 'File added'), ('premium_refunded', 'Premium incident refunded'), ('routed', 'Routed'), ('owner_away', 'Owner away')], max_length=30),
+            model_name="incidentevent",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("filed", "New incident"),
+                    ("replied", "Reply"),
+                    ("status_changed", "Status changed"),
+                    ("severity_changed", "Severity changed"),
+                    ("assigned", "Assigned"),
+                    ("clock_started", "Clock started"),
+                    ("clock_stopped", "Clock stopped"),
+                    ("clock_paused", "Clock paused"),
+                    ("clock_resumed", "Clock resumed"),
+                    ("clock_restarted", "Clock restarted"),
+                    ("clock_replanned", "Deadline re-planned"),
+                    ("sla_warning", "SLA at risk"),
+                    ("sla_breach", "SLA breached"),
+                    ("escalated", "Escalated"),
+                    ("attachment_added", "File added"),
+                    ("premium_refunded", "Premium incident refunded"),
+                    ("routed", "Routed"),
+                    ("owner_away", "Owner away"),
+                ],
+                max_length=30,
+            ),
         ),
         migrations.AlterField(
-            model_name='notification',
-            name='event_kind',
-            field=models.CharField(choices=[('filed', 'New incident'), ('replied', 'Reply'), ('status_changed', 'Status changed'), ('severity_changed', 'Severity changed'), ('assigned', 'Assigned'), ('clock_started', 'Clock started'), ('clock_stopped', 'Clock stopped'), ('clock_paused', 'Clock paused'), ('clock_resumed', 'Clock resumed'), ('clock_restarted', 'Clock restarted'), ('clock_replanned', 'Deadline re-planned'), ('sla_warning', 'SLA at risk'), ('sla_breach', 'SLA breached'), ('escalated', 'Escalated'), ('attachment_added', 'File added'), ('premium_refunded', 'Premium incident refunded'), ('routed', 'Routed'), ('owner_away', 'Owner away')], max_length=30),
+            model_name="notification",
+            name="event_kind",
+            field=models.CharField(
+                choices=[
+                    ("filed", "New incident"),
+                    ("replied", "Reply"),
+                    ("status_changed", "Status changed"),
+                    ("severity_changed", "Severity changed"),
+                    ("assigned", "Assigned"),
+                    ("clock_started", "Clock started"),
+                    ("clock_stopped", "Clock stopped"),
+                    ("clock_paused", "Clock paused"),
+                    ("clock_resumed", "Clock resumed"),
+                    ("clock_restarted", "Clock restarted"),
+                    ("clock_replanned", "Deadline re-planned"),
+                    ("sla_warning", "SLA at risk"),
+                    ("sla_breach", "SLA breached"),
+                    ("escalated", "Escalated"),
+                    ("attachment_added", "File added"),
+                    ("premium_refunded", "Premium incident refunded"),
+                    ("routed", "Routed"),
+                    ("owner_away", "Owner away"),
+                ],
+                max_length=30,
+            ),
         ),
         migrations.AddIndex(
-            model_name='slaclock',
-            index=models.Index(condition=models.Q(('breached_at__isnull', True), ('calendar__isnull', False), ('stopped_at__isnull', True)), fields=['calendar', 'calendar_version'], name='clock_running_calendar'),
+            model_name="slaclock",
+            index=models.Index(
+                condition=models.Q(
+                    ("breached_at__isnull", True),
+                    ("calendar__isnull", False),
+                    ("stopped_at__isnull", True),
+                ),
+                fields=["calendar", "calendar_version"],
+                name="clock_running_calendar",
+            ),
         ),
         migrations.RunPython(stamp_running_clocks, migrations.RunPython.noop),
     ]
