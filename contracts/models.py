@@ -70,7 +70,9 @@ class BusinessCalendar(models.Model):
     # Bumped by every change of the working time (zone, 24x7, windows, holidays) in the
     # transaction that makes it; a clock stores the version its deadline was computed with
     # (contracts.calendar_changes, incidents.replan).
-    version = models.PositiveBigIntegerField(default=1, editable=False)
+    version = models.PositiveBigIntegerField(
+        default=1, editable=False, verbose_name=_("working time version")
+    )
 
     class Meta:
         verbose_name = _("business calendar")
@@ -83,13 +85,13 @@ class BusinessCalendar(models.Model):
 class CalendarChangeKind(models.TextChoices):
     """What changed a calendar's working time (a re-planned clock's cause)."""
 
-    HOLIDAY_ADDED = "holiday_added", "Holiday added"
-    HOLIDAY_REMOVED = "holiday_removed", "Holiday removed"
-    HOLIDAYS_IMPORTED = "holidays_imported", "Public holidays imported"
-    HOURS_CHANGED = "hours_changed", "Working hours changed"
-    ZONE_CHANGED = "zone_changed", "Time zone changed"
-    ALWAYS_OPEN_CHANGED = "always_open_changed", "24x7 changed"
-    CONTRACT_MOVED = "contract_moved", "Contract moved to another calendar"
+    HOLIDAY_ADDED = "holiday_added", _("holiday added")
+    HOLIDAY_REMOVED = "holiday_removed", _("holiday removed")
+    HOLIDAYS_IMPORTED = "holidays_imported", _("public holidays imported")
+    HOURS_CHANGED = "hours_changed", _("working hours changed")
+    ZONE_CHANGED = "zone_changed", _("time zone changed")
+    ALWAYS_OPEN_CHANGED = "always_open_changed", _("24x7 changed")
+    CONTRACT_MOVED = "contract_moved", _("contract moved to another calendar")
 
 
 class CalendarChange(models.Model):
@@ -104,6 +106,7 @@ class CalendarChange(models.Model):
     causes = models.JSONField(default=list)
 
     class Meta:
+        verbose_name = _("calendar change")
         ordering = ["calendar", "version"]
         constraints = [
             models.UniqueConstraint(fields=["calendar", "version"], name="calendar_change_once"),

@@ -20,7 +20,7 @@ def stamp_running_clocks(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("contracts", "0009_calendar_versions"),
+        ("contracts", "0010_calendar_versions"),
         ("incidents", "0009_clock_stop_reason"),
         ("portal", "0004_verbose_names"),
     ]
