@@ -67,11 +67,9 @@ class BusinessCalendar(models.Model):
         help_text="24x7: windows and holidays are ignored.",
         verbose_name=_("always open"),
     )
-    # Bumped by every change of the working time (zone, 24x7, windows, holidays) in the
-    # transaction that makes it; a clock stores the version its deadline was computed with
-    # (contracts.calendar_changes, incidents.replan).
+    # +1 per change of working time; clocks keep the version they use (docs/replanning.md).
     version = models.PositiveBigIntegerField(
-        default=1, editable=False, verbose_name=_("working time version")
+        default=1, db_default=1, editable=False, verbose_name=_("working time version")
     )
 
     class Meta:
@@ -95,14 +93,12 @@ class CalendarChangeKind(models.TextChoices):
 
 
 class CalendarChange(models.Model):
-    """One version of a calendar's working time: what changed and when. Clocks
-    re-planned onto this version name its causes on their timeline."""
+    """A version of a calendar's working time: its causes, named by the clocks re-planned."""
 
     calendar = models.ForeignKey(BusinessCalendar, on_delete=models.CASCADE, related_name="changes")
     version = models.PositiveBigIntegerField()
     at = models.DateTimeField()
-    # Who changed it is in the audit trail (portal.audit_trail). Here:
-    # [{"kind": CalendarChangeKind, ...details: date, old, new, country, year, count}]
+    # [{"kind": CalendarChangeKind, ...date, old, new, country...}]; who: the audit trail.
     causes = models.JSONField(default=list)
 
     class Meta:
