@@ -76,10 +76,10 @@ SELECT g, 1 + (g %% %(orgs)s), 1 + (g %% %(orgs)s), (1 + (g %% %(orgs)s)) || '-'
        now() + interval '12 hours' + (g %% 1000) * interval '1 second'
 FROM generate_series(1, %(incidents)s) g;
 INSERT INTO incidents_slaclock (organization_id, incident_id, metric, kind, target_minutes,
-    started_at, paused_seconds, due_at, warn_at, sweep_error)
+    started_at, paused_seconds, due_at, warn_at, sweep_error, stop_reason)
 SELECT 1 + (g %% %(orgs)s), g, 'first_response', 'calendar', 30, now(), 0,
        now() + interval '1 day' + (g %% 43200) * interval '1 minute',
-       now() + interval '12 hours' + (g %% 1000) * interval '1 second', ''
+       now() + interval '12 hours' + (g %% 1000) * interval '1 second', '', ''
 FROM generate_series(1, %(incidents)s) g;
 """
 
