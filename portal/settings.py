@@ -107,6 +107,16 @@ try:
 except ValueError as exc:
     raise ImproperlyConfigured(f"DATABASE_URL is malformed: {exc}") from None
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The embedded default: web requests and the worker write to one file. WAL lets readers
+    # go on while one writes; a write waits up to 20 s for its turn instead of failing; and
+    # every transaction takes the write lock when it begins (IMMEDIATE), so one that read
+    # first is never refused "database is locked" when it goes on to write.
+    DATABASES["default"]["OPTIONS"] = {
+        "timeout": 20,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
 # PostgreSQL row-level security (portal/tenancy.py, docs/deployment.md): customer requests
 # run as this role, which the tenant tables' policies restrict to the customer's rows.
 # Empty turns the wall off; SQLite has none.
