@@ -22,7 +22,7 @@ def organization_of(user: User) -> Organization | None:
 
 def require_provider_staff(user: User) -> None:
     if not (user.is_authenticated and user.is_active and user.is_provider_staff):
-        raise PermissionDenied("Only the provider's staff may do this.")
+        raise PermissionDenied(_("Only the provider's staff may do this."))
 
 
 def staff_only(user: User) -> None:
@@ -33,7 +33,7 @@ def staff_only(user: User) -> None:
 
 def require_provider_admin(user: User) -> None:
     if not (user.is_authenticated and user.is_active and user.is_provider_admin):
-        raise PermissionDenied("Only a provider admin may do this.")
+        raise PermissionDenied(_("Only a provider admin may do this."))
 
 
 def can_manage_contacts(user: User, organization: Organization) -> bool:
@@ -50,7 +50,7 @@ def can_manage_contacts(user: User, organization: Organization) -> bool:
 def require_contact_manager(user: User, organization: Organization) -> None:
     if not can_manage_contacts(user, organization):
         raise PermissionDenied(
-            "Only a provider admin or the organisation's customer admin manages contacts."
+            _("Only a provider admin or the organisation's customer admin manages contacts.")
         )
 
 

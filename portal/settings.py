@@ -414,6 +414,9 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    # Django's own console handler (DEBUG only) would write every request warning, a 403's
+    # traceback included, a second time: its records go to the root handler alone.
+    "loggers": {"django": {"handlers": [], "level": "INFO", "propagate": True}},
 }
 
 PORTAL_BASE_URL = env_str("PORTAL_BASE_URL", "http://127.0.0.1:8000")

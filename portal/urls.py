@@ -1,5 +1,7 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from contracts import views as contract_views
 from incidents import ops_views
@@ -66,5 +68,10 @@ urlpatterns = [
     ),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
+    # Browsers ask for this on pages that name no icon (the admin's, a file's).
+    path(
+        "favicon.ico",
+        RedirectView.as_view(url=f"{settings.STATIC_URL}favicon.svg", permanent=True),
+    ),
     path("api/v1/", include("portal.api_urls")),
 ]
