@@ -119,6 +119,11 @@ class MemberSerializer(TypedJson, serializers.Serializer):
     is_active = serializers.BooleanField(source="user.is_active", read_only=True)
 
 
+class MemberUpdateSerializer(serializers.Serializer):
+    full_name = serializers.CharField(required=False, allow_blank=True, max_length=FULL_NAME_MAX)
+    role = serializers.ChoiceField(choices=MemberRole.choices, required=False)
+
+
 class MemberViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -126,10 +131,14 @@ class MemberViewSet(
     mixins.DestroyModelMixin,
     viewsets.GenericViewSet,
 ):
-    """An organisation's contacts. Created by a provider admin or the customer admin."""
+    """An organisation's contacts. Created, changed (name and role) and removed by a provider
+    admin or the customer admin. Adding a removed contact's address again gives them their
+    access back; the organisation's only customer admin is neither removed nor made a member
+    (409 `last_admin`)."""
 
     serializer_class = MemberSerializer
     queryset = Membership.objects.none()
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
     def get_organization(self) -> Organization:
         if not hasattr(self, "_organization"):
@@ -160,6 +169,19 @@ class MemberViewSet(
         )
         return Response(self.get_serializer(membership).data, status=status.HTTP_201_CREATED)
 
+    @extend_schema(
+        request=MemberUpdateSerializer,
+        responses={200: MemberSerializer, 409: RefusalSerializer},
+    )
+    def partial_update(self, request, *args, **kwargs):
+        membership = self.get_object()
+        require_contact_manager(request.user, self.get_organization())
+        changes = MemberUpdateSerializer(data=request.data)
+        changes.is_valid(raise_exception=True)
+        services.member_update(membership=membership, **changes.validated_data)
+        return Response(self.get_serializer(membership).data)
+
+    @extend_schema(responses={204: None, 409: RefusalSerializer})
     def destroy(self, request, *args, **kwargs):
         membership = self.get_object()
         require_contact_manager(request.user, self.get_organization())

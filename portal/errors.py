@@ -21,6 +21,7 @@ class RuleCode(models.TextChoices):
     NOT_ENTITLED = "not_entitled", _("The tier does not cover this request")
     IN_USE = "in_use", _("Still in use")
     ALREADY_EXISTS = "already_exists", _("One with this name already exists")
+    LAST_ADMIN = "last_admin", _("The organisation's only customer admin")
 
 
 class ContractRuleError(Exception):

@@ -9,7 +9,9 @@ from django.utils.translation import gettext_lazy
 from contracts.selectors import contact_limit
 from portal.errors import ContractRuleError, RuleCode
 from portal.models import MemberRole, Membership, Organization, StaffRole, User
+from portal.rules import require_another_admin
 from portal.tasks import send_invitation
+from portal.tokens import token_revoke
 
 CONTACT_ADDRESS_TAKEN = gettext_lazy(
     "This address cannot be added as a contact. Check it, or use another address."
@@ -64,6 +66,15 @@ def member_add(
                 )
                 % {"organization": organization.name, "active": active, "limit": limit},
             )
+        removed = _removed_contact(organization, email)
+        if removed is not None:
+            return _member_reactivate(
+                membership=removed,
+                role=role,
+                password=password,
+                full_name=full_name,
+                invited_by=invited_by,
+            )
         # One answer wherever the address is taken (this organisation, another one, the
         # provider's staff): a customer admin learns nothing about other tenants.
         user = _new_user(email, password, taken=str(CONTACT_ADDRESS_TAKEN), full_name=full_name)
@@ -75,19 +86,84 @@ def member_add(
     return membership
 
 
-def member_remove(*, membership: Membership) -> None:
-    """Withdraw a contact's access. The person stays, so everything they wrote is kept."""
+def _removed_contact(organization: Organization, email: str) -> Membership | None:
+    """This organisation's own removed contact with the address (only its own: a removed
+    contact of another organisation is refused like any taken address)."""
+    email = User.objects.normalize_email(email).lower()
+    return (
+        Membership.objects.select_related("user", "organization")
+        .filter(organization=organization, user__email__iexact=email, user__is_active=False)
+        .first()
+    )
+
+
+def _member_reactivate(
+    *,
+    membership: Membership,
+    role: str,
+    password: str | None,
+    full_name: str,
+    invited_by: User | None,
+) -> Membership:
+    """A removed contact added again: the same person (their history stays theirs), active,
+    with the role given now and a fresh start: the password and tokens from before no longer
+    work, and they are invited to choose a password as a new contact is."""
     user = membership.user
-    user.is_active = False
-    user.save(update_fields=["is_active"])  # a save, not an update(): the audit trail sees it
+    if password:
+        try:
+            validate_password(password, user)
+        except ValidationError as exc:
+            raise ValidationError({"password": exc.messages}) from None
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
+    user.is_active = True
+    if full_name:
+        user.full_name = full_name
+    # A save, not an update(): the audit trail sees it.
+    user.save(update_fields=["is_active", "full_name", "password"])
+    for token in user.api_tokens.all():
+        token_revoke(token=token)
+    membership.role = role
+    membership.invited_by = invited_by
+    membership.save(update_fields=["role", "invited_by"])
+    if not password:
+        _enqueue_invitation(user)
+    return membership
+
+
+def member_remove(*, membership: Membership) -> None:
+    """Withdraw a contact's access. The person stays, so everything they wrote is kept.
+    The organisation's only customer admin stays (portal.rules.require_another_admin)."""
+    with transaction.atomic():
+        Organization.objects.select_for_update().get(pk=membership.organization_id)
+        require_another_admin(membership)
+        user = membership.user
+        user.is_active = False
+        user.save(update_fields=["is_active"])  # a save, not an update(): the audit trail sees it
+
+
+def member_update(
+    *, membership: Membership, role: str | None = None, full_name: str | None = None
+) -> Membership:
+    """A contact's name and role, as their customer admin (or a provider admin) sets them."""
+    if role is not None and role not in MemberRole.values:
+        raise ValidationError({"role": f"Role must be one of {', '.join(MemberRole.values)}."})
+    with transaction.atomic():
+        Organization.objects.select_for_update().get(pk=membership.organization_id)
+        if role is not None and role != membership.role:
+            if role != MemberRole.ADMIN:
+                require_another_admin(membership)
+            membership.role = role
+            membership.save(update_fields=["role"])  # a save: the audit trail sees it
+        if full_name is not None and full_name != membership.user.full_name:
+            membership.user.full_name = full_name
+            membership.user.save(update_fields=["full_name"])
+    return membership
 
 
 def member_set_role(*, membership: Membership, role: str) -> Membership:
-    if role not in MemberRole.values:
-        raise ValidationError({"role": f"Role must be one of {', '.join(MemberRole.values)}."})
-    membership.role = role
-    membership.save(update_fields=["role"])  # a save, not an update(): the audit trail sees it
-    return membership
+    return member_update(membership=membership, role=role)
 
 
 def staff_create(

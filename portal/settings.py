@@ -335,6 +335,7 @@ SPECTACULAR_SETTINGS = {
         # Names clients generated code from stay when another field shares the word.
         "ReasonEnum": "incidents.api.CLOSE_REASONS",
         "StaffRoleEnum": "portal.models.StaffRole",
+        "MemberRoleEnum": "portal.models.MemberRole",
         "AbsenceReasonEnum": "tam.models.AbsenceReason",
     },
 }

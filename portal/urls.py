@@ -29,6 +29,11 @@ urlpatterns = [
         name="organization_mfa",
     ),
     path(
+        "organizations/<int:organization_id>/contacts/<int:membership_id>/edit/",
+        views.contact_edit,
+        name="contact_edit",
+    ),
+    path(
         "organizations/<int:organization_id>/contacts/<int:membership_id>/remove/",
         views.contact_remove,
         name="contact_remove",

@@ -21,11 +21,11 @@ from portal.access import (
 )
 from portal.errors import ContractRuleError
 from portal.filters import PageForm, query_errors, query_status
-from portal.forms import ContactForm
+from portal.forms import ContactEditForm, ContactForm
 from portal.models import ApiToken, Membership
 from portal.rules import organization_zone
 from portal.selectors import members_of, organizations_with_counts
-from portal.services import member_add, member_remove, organization_set_mfa
+from portal.services import member_add, member_remove, member_update, organization_set_mfa
 from portal.tokens import live_tokens, token_revoke, tokens_revocable_by
 from tam.availability import zone_of
 from tam.forms import contract_owner_forms
@@ -57,22 +57,27 @@ def organization_list(request):
     return render(request, "portal/organization_list.html", context, status=query_status(errors))
 
 
-def _contacts_context(request, organization, form=None, error=None):
+def _contacts_context(request, organization, form=None, error=None, notice=None):
     can_manage = can_manage_contacts(request.user, organization)
     members = members_of(organization)
+    limit = contact_limit(organization)
     if can_manage:  # who manages the contacts revokes their API tokens
         members = members.prefetch_related(live_tokens("user__api_tokens"))
+    members = list(members)
     # The tokens' times: the organisation's zone for its admin, a provider admin's own.
     staff_viewer = can_manage and request.user.is_provider_staff
     zone = zone_of(request.user) if staff_viewer else organization_zone(organization)
     return {
         "organization": organization,
         "members": members,
-        "contact_limit": contact_limit(organization),
+        "contact_limit": limit,
+        # At the limit the add form is not offered (the card says why instead).
+        "at_limit": limit is not None and len(members) >= limit,
         "can_manage": can_manage,
         "zone": zone,
         "form": form or ContactForm(),
         "error": error,
+        "notice": notice,
     }
 
 
@@ -105,34 +110,77 @@ def contact_add(request, organization_id: int):
     organization = organization_for_user(request.user, organization_id)
     require_contact_manager(request.user, organization)
     form = ContactForm(request.POST)
-    error = None
+    error = notice = None
     status = 200
     if form.is_valid():
         try:
-            member_add(
+            membership = member_add(
                 organization=organization,
                 email=form.cleaned_data["email"],
                 full_name=form.cleaned_data["full_name"],
                 role=form.cleaned_data["role"],
                 invited_by=request.user,
             )
+            notice = _(
+                "%(email)s is a contact of %(organization)s now and receives an e-mail "
+                "to choose a password."
+            ) % {"email": membership.user.email, "organization": organization.name}
             form = None
         except ContractRuleError as exc:
             error, status = exc.detail, 409
         except ValidationError as exc:
-            for field, messages in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, messages)
+            for field, problems in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, problems)
             status = 400
     else:
         status = 400
     if not request.htmx:
         if status == 200:
-            return redirect("organization_detail", organization_id=organization.pk)
+            messages.success(request, notice)
+            return _contacts_redirect(organization)
         contacts = {"form": form, "error": error}
         return organization_page(request, organization, contacts=contacts, status=status)
-    # htmx swaps the contacts card in place; errors are shown inside it.
-    context = _contacts_context(request, organization, form=form, error=error)
+    # htmx swaps the contacts card in place; the outcome is shown inside it.
+    context = _contacts_context(request, organization, form=form, error=error, notice=notice)
     return render(request, "portal/_contacts.html", context, status=200)
+
+
+def _contacts_redirect(organization):
+    url = reverse("organization_detail", kwargs={"organization_id": organization.pk})
+    return redirect(f"{url}#contacts")
+
+
+def _contact_of(organization, membership_id) -> Membership:
+    try:
+        return members_of(organization).get(pk=membership_id)
+    except (Membership.DoesNotExist, ValueError):
+        raise Http404("No such contact.") from None
+
+
+@login_required
+def contact_edit(request, organization_id: int, membership_id: int):
+    """The customer admin (or a provider admin) changes a contact's name and role."""
+    organization = organization_for_user(request.user, organization_id)
+    membership = _contact_of(organization, membership_id)
+    require_contact_manager(request.user, organization)
+    initial = {"full_name": membership.user.full_name, "role": membership.role}
+    form = ContactEditForm(request.POST or None, initial=initial)
+    error, status = None, 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                member_update(membership=membership, **form.cleaned_data)
+            except ContractRuleError as exc:
+                error, status = exc.detail, 409
+            else:
+                messages.success(
+                    request, _("%(email)s is saved.") % {"email": membership.user.email}
+                )
+                return _contacts_redirect(organization)
+    context = {"organization": organization, "membership": membership, "form": form}
+    context["error"] = error
+    return render(request, "portal/contact_edit.html", context, status=status)
 
 
 def not_found(request):
@@ -143,13 +191,17 @@ def not_found(request):
 @require_POST
 def contact_remove(request, organization_id: int, membership_id: int):
     organization = organization_for_user(request.user, organization_id)
-    try:
-        membership = members_of(organization).get(pk=membership_id)
-    except (Membership.DoesNotExist, ValueError):
-        raise Http404("No such contact.") from None
+    membership = _contact_of(organization, membership_id)
     require_contact_manager(request.user, organization)
     require_not_self(request.user, membership)
-    member_remove(membership=membership)
+    try:
+        member_remove(membership=membership)
+    except ContractRuleError as exc:
+        if request.htmx:  # the refusal inside the card htmx swaps in
+            context = _contacts_context(request, organization, error=exc.detail)
+            return render(request, "portal/_contacts.html", context)
+        contacts = {"error": exc.detail}
+        return organization_page(request, organization, contacts=contacts, status=409)
     if request.htmx:
         return render(request, "portal/_contacts.html", _contacts_context(request, organization))
     return redirect("organization_detail", organization_id=organization.pk)
@@ -170,10 +222,7 @@ def organization_mfa(request, organization_id: int):
 def contact_token_revoke(request, organization_id: int, membership_id: int, token_id: int):
     """The customer admin (or a provider admin) revokes a contact's API token."""
     organization = organization_for_user(request.user, organization_id)
-    try:
-        membership = members_of(organization).get(pk=membership_id)
-    except (Membership.DoesNotExist, ValueError):
-        raise Http404("No such contact.") from None
+    membership = _contact_of(organization, membership_id)
     try:
         token = ApiToken.objects.select_related("user").get(pk=token_id, user_id=membership.user_id)
     except ApiToken.DoesNotExist:

@@ -32,6 +32,8 @@ REFUSING = [
     ("/api/v1/incidents/", "post"),
     ("/api/v1/incidents/{id}/", "patch"),
     ("/api/v1/organizations/{organization_pk}/members/", "post"),
+    ("/api/v1/organizations/{organization_pk}/members/{id}/", "patch"),
+    ("/api/v1/organizations/{organization_pk}/members/{id}/", "delete"),
     ("/api/v1/contracts/", "post"),
     ("/api/v1/contracts/{id}/", "patch"),
     ("/api/v1/contracts/{id}/", "put"),
