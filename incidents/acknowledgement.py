@@ -104,3 +104,17 @@ def acknowledge_change(
     entry = acknowledgement_entry(incident, update_text(incident, new_due))
     entry.save()
     return entry
+
+
+def first_acknowledgement(incident: Incident) -> str:
+    """What the customer was promised at filing, as the thread's first automatic entry
+    says it (the filing's confirmation e-mail repeats it)."""
+    return (
+        ThreadEntry.objects.filter(
+            organization_id=incident.organization_id, incident=incident, kind=EntryKind.AUTO_ACK
+        )
+        .order_by("created_at", "pk")
+        .values_list("body", flat=True)
+        .first()
+        or ""
+    )

@@ -13,7 +13,7 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from incidents import recipients, timeline
+from incidents import acknowledgement, recipients, timeline
 from incidents.models import EventKind, IncidentEvent, Notification, ThreadEntry
 from portal.validators import one_line
 
@@ -69,6 +69,9 @@ def render(row: Notification) -> tuple[str, str]:
     incident = row.incident
     title = timeline.label(event.kind)
     message = None
+    detail = timeline.email_detail(event)
+    if event.kind == EventKind.FILED:  # the confirmation: received, and what is promised
+        detail = acknowledgement.first_acknowledgement(incident)
     if event.kind == EventKind.REPLIED and event.data.get("entry"):
         message = (
             ThreadEntry.objects.filter(pk=event.data["entry"])
@@ -83,7 +86,7 @@ def render(row: Notification) -> tuple[str, str]:
             "incident": incident,
             "event": event,
             "title": title,
-            "detail": timeline.email_detail(event),
+            "detail": detail,
             "message": message,
             "actor": event.actor,
             "url": f"{settings.PORTAL_BASE_URL.rstrip('/')}/incidents/{incident.pk}/",

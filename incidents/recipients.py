@@ -1,8 +1,8 @@
 """Who is told: the one place that decides the recipients of every incident notification.
 
-The customer side is the organisation's admins and the contact who filed; the
-provider side is the incident's assignee, else the contract's TAM, else the duty
-manager on shift (tam.rota). SLA warnings and breaches go to the assignee and the TAM, severity 1-2
+The customer side is the organisation's admins and the contact who filed (who also gets
+a confirmation of their own filing); the provider side is the incident's assignee, else
+the contract's TAM, else the duty manager on shift (tam.rota). SLA warnings and breaches go to the assignee and the TAM, severity 1-2
 breaches also to the duty managers (an escalation), and to the customer's admins
 where the tier says so (and only then do customers see them on the timeline).
 """
@@ -83,7 +83,11 @@ def provider_side(incident: Incident) -> list[User]:
 
 
 def for_filing(incident: Incident) -> list[User]:
-    return customer_admins(incident.organization_id) + provider_side(incident)
+    """The organisation's admins, the contact who filed (their confirmation with the promise,
+    sent although they acted) and the provider side, unless that is the staff member who
+    logged the call."""
+    provider = [person for person in provider_side(incident) if person != incident.filed_by]
+    return customer_side(incident) + provider
 
 
 def for_reply(incident: Incident, *, by_staff: bool) -> list[User]:

@@ -192,7 +192,7 @@ def incident_file(
                 saved = files.store_upload(upload, sample=sample)
                 stored.append(saved)
                 attachment_row(incident=incident, actor=actor, saved=saved, sample=sample)
-            notify(filed, recipients.for_filing(incident), actor=actor)
+            notify(filed, recipients.for_filing(incident))
     except BaseException:
         for saved in stored:
             files.discard(saved.stored_name)

@@ -33,8 +33,8 @@ def sent(kind):
     return sorted(m.to[0] for m in mail.outbox if m.extra_headers.get("X-Portal-Event") == kind)
 
 
-def test_filing_tells_the_customer_admins_and_the_tam(incident, ours, staff):
-    assert sent("filed") == sorted([ours.admin.email, staff["tam"].email])
+def test_filing_tells_the_customer_admins_the_filer_and_the_tam(incident, ours, staff):
+    assert sent("filed") == sorted([ours.admin.email, ours.member.email, staff["tam"].email])
     message = next(m for m in mail.outbox if m.to == [ours.admin.email])
     assert message.extra_headers["X-Portal-Incident"] == incident.number
     assert incident.number in message.subject
