@@ -2,9 +2,10 @@
 
 The customer side is the organisation's admins and the contact who filed (who also gets
 a confirmation of their own filing); the provider side is the incident's assignee, else
-the contract's TAM, else the duty manager on shift (tam.rota). SLA warnings and breaches go to the assignee and the TAM, severity 1-2
-breaches also to the duty managers (an escalation), and to the customer's admins
-where the tier says so (and only then do customers see them on the timeline).
+the contract's TAM, else the duty manager on shift (tam.rota). SLA warnings and breaches
+go to the assignee and the TAM, severity 1-2 breaches also to the duty managers (an
+escalation), and to the customer's admins where the tier says so (and only then do
+customers see them on the timeline).
 """
 
 import datetime
