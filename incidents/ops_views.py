@@ -14,7 +14,13 @@ from django.views.decorators.http import require_POST
 
 from incidents.models import OutboxStatus
 from incidents.outbox import outbox_retry_failed
-from incidents.selectors import EVERY_STATUS, UNSENT, outbox_messages, sla_health
+from incidents.selectors import (
+    EVERY_STATUS,
+    UNSENT,
+    at_risk_next_hour,
+    outbox_messages,
+    sla_health,
+)
 from portal.access import require_provider_admin
 from portal.filters import page_field, query_errors, query_status
 from tam.availability import zone_of
@@ -41,6 +47,8 @@ def health(request):
     now = timezone.now()
     context = {
         "health": sla_health(now),
+        # Which incidents those counts are: each a link, its deadline in the viewer's zone.
+        "at_risk": at_risk_next_hour(now),
         "now": now,
         # Routing's side of health: where the rota has nobody, and what that left unassigned.
         "gaps": gaps(now),
@@ -67,6 +75,7 @@ def outbox(request):
             "statuses": OutboxFilterForm.base_fields["status"].choices,
             "page_query": urlencode({"status": status}),
             "query_errors": errors,
+            "zone": zone_of(request.user),  # queued and sent times in the viewer's zone
         },
         status=query_status(errors),
     )

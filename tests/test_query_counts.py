@@ -206,6 +206,7 @@ EXACT = {
         *SIGNED_IN,
         "unsent count (pages)",
         "messages (with incidents)",
+        "working hours (the viewer's zone)",
     ],
     ("staff", "/api/v1/organizations/"): [*SIGNED_IN, "organisations"],
     ("staff", "/api/v1/contracts/"): [*SIGNED_IN, "contracts"],
@@ -239,6 +240,19 @@ def test_key_pages_make_exactly_the_queries_named(client, ours, staff, who, url)
     client.force_login(ours.member if who == "customer" else staff["admin"])
     path = url.format(org=ours.organization.pk, incident=incident.pk)
     assert count(client, path) == len(EXACT[(who, url)])
+
+
+@pytest.mark.parametrize("url", ["/operations/sla/", "/operations/outbox/?status=all"])
+def test_operations_lists_do_not_grow_with_rows(client, ours, provider_admin, url):
+    """The SLA health page's incidents at risk in the next hour, and the outbox's messages."""
+    from tests.factories import IncidentFactory
+
+    client.force_login(provider_admin)
+    IncidentFactory(actor=ours.member, severity=1)  # due in 30 minutes: at risk
+    few = count(client, url)
+    for _ in range(4):
+        IncidentFactory(actor=ours.member, severity=1)
+    assert count(client, url) == few
 
 
 # -- requests by API token --------------------------------------------------------------------

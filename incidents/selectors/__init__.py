@@ -16,9 +16,11 @@ from incidents.selectors.lists import (
     incident_page,
 )
 from incidents.selectors.operations import (
+    AT_RISK_LISTED,
     EVERY_STATUS,
     UNSENT,
     Health,
+    at_risk_next_hour,
     outbox_messages,
     sla_health,
 )
@@ -33,12 +35,14 @@ from incidents.selectors.scoped import (
 from incidents.selectors.sla import ClockState, clock_state, sla_states
 
 __all__ = [
+    "AT_RISK_LISTED",
     "EVERY_STATUS",
     "UNSENT",
     "ClockState",
     "FilingHint",
     "Health",
     "IncidentPage",
+    "at_risk_next_hour",
     "attachment_for_user",
     "attachments_for_user",
     "clock_state",

@@ -13,6 +13,8 @@ from portal.models import WorkerHeartbeat
 
 # The health page calls the sweep stale when this many of its runs were missed.
 MISSED_SWEEPS = 4
+# The clocks due in the next hour that the health page lists one by one (it counts them all).
+AT_RISK_LISTED = 50
 
 
 @dataclass(frozen=True)
@@ -26,12 +28,26 @@ class Health:
     failed: int
 
 
+def _running_clocks() -> QuerySet[SlaClock]:
+    return SlaClock.objects.filter(
+        stopped_at__isnull=True, breached_at__isnull=True, paused_at__isnull=True
+    )
+
+
+def at_risk_next_hour(now: datetime.datetime | None = None) -> list[SlaClock]:
+    """The running clocks due in the next hour, soonest first, with their incidents (the
+    first AT_RISK_LISTED of them: the health page counts them all)."""
+    now = now or timezone.now()
+    due = _running_clocks().filter(due_at__gt=now, due_at__lte=now + datetime.timedelta(hours=1))
+    return list(
+        due.select_related("incident", "organization").order_by("due_at", "pk")[:AT_RISK_LISTED]
+    )
+
+
 def sla_health(now: datetime.datetime | None = None) -> Health:
     now = now or timezone.now()
     stale_after = datetime.timedelta(seconds=MISSED_SWEEPS * SLA_SWEEP_SECONDS)
-    running = SlaClock.objects.filter(
-        stopped_at__isnull=True, breached_at__isnull=True, paused_at__isnull=True
-    )
+    running = _running_clocks()
     pending = Notification.objects.filter(status=OutboxStatus.PENDING)
     beat = WorkerHeartbeat.objects.filter(name=HEARTBEAT).first()
     return Health(
