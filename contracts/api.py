@@ -15,6 +15,7 @@ from contracts.models import (
     Metric,
     Tier,
 )
+from contracts.sla import target_words
 from portal.api import ConfigViewSet, HourMinuteField, RefusalSerializer
 from portal.json_types import TypedJson
 from portal.models import Organization, StaffRole, User
@@ -94,6 +95,11 @@ class TargetSerializer(TypedJson, serializers.Serializer):
     metric = serializers.ChoiceField(choices=Metric.choices)
     minutes = serializers.IntegerField(min_value=1, max_value=MAX_MINUTES)
     clock = serializers.ChoiceField(choices=ClockKind.choices)
+    words = serializers.CharField(
+        read_only=True,
+        help_text='The target as the pages and e-mails write it: "6 working hours" on '
+        'business time; "30 minutes", "4 hours", "2 calendar days" on calendar time.',
+    )
 
 
 class TierSerializer(TypedJson, serializers.ModelSerializer):
@@ -109,7 +115,13 @@ class TierSerializer(TypedJson, serializers.ModelSerializer):
     def to_representation(self, instance):
         data = super().to_representation(instance)
         data["targets"] = [
-            {"severity": t.severity, "metric": t.metric, "minutes": t.minutes, "clock": t.clock}
+            {
+                "severity": t.severity,
+                "metric": t.metric,
+                "minutes": t.minutes,
+                "clock": t.clock,
+                "words": target_words(t.minutes, t.clock),
+            }
             for t in instance.targets.all()
         ]
         return data

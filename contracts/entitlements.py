@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from contracts.models import Contract, Entitlement, EntitlementEntry, Tier
-from contracts.rules import contract_year, offers_premium_choice
+from contracts.rules import contract_year, contract_year_ends_on, offers_premium_choice
 from portal.errors import ContractRuleError, RuleCode
 from portal.models import User
 
@@ -69,7 +69,10 @@ def usage_of(contract: Contract, entitlement: Entitlement, day: datetime.date) -
     quota = allowance(contract.tier, entitlement)
     if quota is UNLIMITED:
         return Usage(entitlement, None, 0)  # nothing is counted against no limit
-    return Usage(entitlement, quota, used(contract, entitlement, counting_year(contract, day)))
+    year = counting_year(contract, day)
+    return Usage(
+        entitlement, quota, used(contract, entitlement, year), contract_year_ends_on(contract, year)
+    )
 
 
 def remaining(contract: Contract, entitlement: Entitlement, day: datetime.date) -> int | None:
@@ -99,6 +102,7 @@ class Usage:
     entitlement: Entitlement
     allowed: int | None  # None: unlimited
     used: int
+    until: datetime.date | None = None  # the contract year's last day (a counted quota)
 
     @property
     def left(self) -> int | None:
@@ -129,7 +133,12 @@ def usage(contracts: Iterable[Contract], days: dict[int, datetime.date]) -> dict
                 totals[(row["contract_id"], row["entitlement"])] = row["total"]
     return {
         c.pk: [
-            Usage(e, allowance(c.tier, e), totals.get((c.pk, e), 0))
+            Usage(
+                e,
+                allowance(c.tier, e),
+                totals.get((c.pk, e), 0),
+                contract_year_ends_on(c, year_of[c.pk]),
+            )
             for e in Entitlement
             if is_counted(c.tier, e)
         ]
@@ -137,12 +146,12 @@ def usage(contracts: Iterable[Contract], days: dict[int, datetime.date]) -> dict
     }
 
 
-def _refusal(entitlement: Entitlement, quota: int, year_end: datetime.date, hint: str) -> str:
+def _refusal(entitlement: Entitlement, quota: int, last_day: datetime.date, hint: str) -> str:
     """The sentence of a quota refusal, ending with what the person can do instead."""
     values = {
         "quota": quota,
         "what": str(QUOTA_LABELS[entitlement]).lower(),
-        "last_day": f"{year_end - datetime.timedelta(days=1):%-d %b %Y}",
+        "last_day": f"{last_day:%-d %b %Y}",
     }
     if quota == 0:
         sentence = _("This contract includes no %(what)s.") % values
@@ -168,10 +177,11 @@ def entitlement_check(
     # The contract row lock serialises concurrent uses: the quota is exact. (NO KEY
     # UPDATE: it does not block inserts that merely reference the contract.)
     Contract.objects.select_for_update(no_key=True).get(pk=contract.pk)
-    year_start, year_end = contract_year(contract, day)
+    year_start = contract_year(contract, day)[0]
     if used(contract, entitlement, year_start) >= quota:
+        last_day = contract_year_ends_on(contract, day)
         raise ContractRuleError(
-            RuleCode.QUOTA_EXHAUSTED, _refusal(entitlement, quota, year_end, hint)
+            RuleCode.QUOTA_EXHAUSTED, _refusal(entitlement, quota, last_day, hint)
         )
     return year_start
 

@@ -5,6 +5,7 @@ when a contract is in force, what its contract year is, which licence a tier
 needs, and whether an incident is promised the tier's SLA.
 """
 
+import calendar
 import datetime
 
 from django.core.exceptions import ValidationError
@@ -12,7 +13,8 @@ from django.db import models
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from contracts.models import Contract, LicenceRequirement, LicenceType, Tier
+from contracts.models import Contract, LicenceRequirement, LicenceType, Product, Tier
+from incidents.models import Kind
 from portal.errors import ContractRuleError, RuleCode
 from portal.models import StaffRole
 
@@ -89,6 +91,32 @@ def contract_year(contract: Contract, day: datetime.date) -> tuple[datetime.date
     return start, _add_years(start, 1)
 
 
+def contract_year_ends_on(contract: Contract, day: datetime.date) -> datetime.date:
+    """The last day of the contract year containing `day`: the day before the next
+    anniversary, or the contract's own last day when it ends sooner. Quota refusals and
+    the contract page both name this date."""
+    return min(contract_year(contract, day)[1] - datetime.timedelta(days=1), contract.ends_on)
+
+
+def one_year_ends_on(starts_on: datetime.date) -> datetime.date:
+    """The last day of a contract that runs one year from `starts_on` (so its only contract
+    year and the contract end on the same day)."""
+    return _add_years(starts_on, 1) - datetime.timedelta(days=1)
+
+
+def updates_until(contract: Contract) -> datetime.date | None:
+    """The last day pattern and engine updates are free: the tier's months from the
+    purchase date (None when the tier gives none or no purchase date is on record)."""
+    months = contract.tier.free_updates_months
+    if not months or contract.purchased_on is None:
+        return None
+    bought = contract.purchased_on
+    month_index = bought.month - 1 + months
+    year, month = bought.year + month_index // 12, month_index % 12 + 1
+    last_of_month = calendar.monthrange(year, month)[1]
+    return datetime.date(year, month, min(bought.day, last_of_month)) - datetime.timedelta(days=1)
+
+
 def renewal_lapsed(contract: Contract, day: datetime.date) -> bool:
     """On a tier that needs a current renewal: none on record, or expired before `day`."""
     return bool(
@@ -145,6 +173,63 @@ def sla_applies(tier: Tier, premium: bool) -> bool:
     """The tier's targets are promised to premium incidents. A standard incident on a quota
     tier is served under the standard support package, whose terms promise no target."""
     return premium or not offers_premium_choice(tier)
+
+
+# -- what a contract covers: kinds of request and products ---------------------------------
+
+
+def covered_kinds(tier: Tier) -> list[Kind]:
+    """The kinds of request the tier entitles, in the vocabulary's order: problems and
+    questions on every tier, the rest as the tier's flags say."""
+    entitled = {
+        Kind.SIGNATURE_CHANGE: tier.signature_change_requests,
+        Kind.PRIVATE_PATCH: tier.private_patches,
+        Kind.ONSITE: tier.onsite_visits_per_year is not None,
+        Kind.HEALTH_CHECK: tier.health_checks_per_year > 0,
+        Kind.MALWARE_SAMPLE: tier.malware_sample_processing,
+    }
+    return [kind for kind in Kind if entitled.get(kind, True)]
+
+
+def check_kind_covered(tier: Tier, kind: str) -> None:
+    """Refuse (409 `not_entitled`) a kind of request the tier does not cover, naming what
+    it covers."""
+    covered = covered_kinds(tier)
+    if kind in covered:
+        return
+    raise ContractRuleError(
+        RuleCode.NOT_ENTITLED,
+        _("%(kind)s is not covered by the %(tier)s tier, which covers: %(covered)s.")
+        % {
+            "tier": tier.name,
+            "kind": Kind(kind).label,
+            "covered": ", ".join(k.label.lower() for k in covered),
+        },
+    )
+
+
+def covered_products(tier: Tier) -> models.Q:
+    """The products a contract on the tier covers, as a query condition: its vendor's
+    (every product when the tier names no vendor)."""
+    return models.Q(vendor__iexact=tier.vendor) if tier.vendor else models.Q()
+
+
+def check_product_covered(tier: Tier, product: Product | None) -> None:
+    """A product outside the contract (another vendor's) is a 400 on `product`."""
+    if product is None or not tier.vendor:
+        return
+    if product.vendor.casefold() != tier.vendor.casefold():
+        raise ValidationError(
+            {
+                "product": [
+                    _(
+                        "%(product)s is not covered by the %(tier)s tier: choose a "
+                        "%(vendor)s product."
+                    )
+                    % {"product": product.name, "tier": tier.name, "vendor": tier.vendor}
+                ]
+            }
+        )
 
 
 # -- owners ---------------------------------------------------------------------------------

@@ -12,14 +12,13 @@ from contracts import entitlements, rules
 from contracts.models import (
     SEVERITY_NAMES,
     BusinessCalendar,
-    ClockKind,
     Contract,
     Metric,
     SeverityTarget,
     Tier,
 )
 from contracts.rules import ContractStatus
-from contracts.sla import plan_clock
+from contracts.sla import plan_clock, target_words
 from portal.models import Organization, User
 from portal.rules import organization_today, organization_zone
 
@@ -123,27 +122,11 @@ def active_contracts(organization_id: int, day: datetime.date | None = None) -> 
     return [c for c in contracts if rules.is_active_on(c, day)]
 
 
-def format_minutes(minutes: int) -> str:
-    hours, rest = divmod(minutes, 60)
-    parts = []
-    if hours:
-        parts.append(f"{hours} hour{'s' if hours != 1 else ''}")
-    if rest:
-        parts.append(f"{rest} minute{'s' if rest != 1 else ''}")
-    return " ".join(parts)
-
-
 def describe_target(target: SeverityTarget | None) -> str:
-    """A promise in words: '30 minutes, any time' or '6 working hours'."""
+    """A promise in words ("6 working hours", "30 minutes"), or that there is none."""
     if target is None:
-        return "no target"
-    amount = format_minutes(target.minutes)
-    if target.clock == ClockKind.BUSINESS:
-        if target.minutes % 60 == 0:
-            hours = target.minutes // 60
-            return f"{hours} working hour{'s' if hours != 1 else ''}"
-        return f"{amount} of working time"
-    return f"{amount}, any time"
+        return _("no target")
+    return target_words(target.minutes, target.clock)
 
 
 @dataclass(frozen=True)
@@ -185,6 +168,7 @@ class ContractSummary:
     quotas: list[entitlements.Usage]
     renewal_expired: bool
     if_filed_now: list[DeadlineLine]
+    updates_until: datetime.date | None = None  # free pattern and engine updates
 
     @property
     def is_active(self) -> bool:
@@ -235,6 +219,7 @@ def contract_summaries(
                 targets=response_targets(c.tier),
                 quotas=quotas[c.pk],
                 renewal_expired=rules.renewal_lapsed(c, days[c.pk]),
+                updates_until=rules.updates_until(c),
                 if_filed_now=(
                     first_response_if_filed_now(c, now)
                     if with_deadlines and status == ContractStatus.ACTIVE

@@ -188,6 +188,7 @@ TIER_FIELDS = (
     "description",
     "support_hours",
     "channels",
+    "vendor",
     "premium_incident_quota",
     "onsite_visits_per_year",
     "onsite_overage_charged",

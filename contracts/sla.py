@@ -3,8 +3,36 @@
 import datetime
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
 from contracts.business_time import WorkCalendar, add_working_time
 from contracts.models import BusinessCalendar, ClockKind, Contract, Metric
+
+
+def _amount(minutes: int) -> str:
+    hours, rest = divmod(minutes, 60)
+    parts = []
+    if hours:
+        parts.append(ngettext("%(n)s hour", "%(n)s hours", hours) % {"n": hours})
+    if rest:
+        parts.append(ngettext("%(n)s minute", "%(n)s minutes", rest) % {"n": rest})
+    return " ".join(parts)
+
+
+def target_words(minutes: int, clock: str) -> str:
+    """A target as people read it, the one way pages, e-mails and the API write it:
+    "6 working hours" on business time; "30 minutes", "4 hours", "2 calendar days" on
+    calendar time."""
+    if clock == ClockKind.BUSINESS:
+        if minutes % 60 == 0:
+            hours = minutes // 60
+            return ngettext("%(n)s working hour", "%(n)s working hours", hours) % {"n": hours}
+        return _("%(amount)s of working time") % {"amount": _amount(minutes)}
+    if minutes % 1440 == 0:
+        days = minutes // 1440
+        return ngettext("%(n)s calendar day", "%(n)s calendar days", days) % {"n": days}
+    return _amount(minutes)
 
 
 def work_calendar(calendar: BusinessCalendar) -> WorkCalendar:

@@ -124,7 +124,7 @@ class WorkingHoursForm(PeopleForm):
         self.calendars = {c.pk: c for c in calendars}
         self.fields["calendar"].choices = [
             ("", _("Any hour (no calendar)")),
-            *((c.pk, f"{c.name} ({c.timezone})") for c in calendars),
+            *((c.pk, str(c)) for c in calendars),
         ]
 
     def chosen_calendar(self):

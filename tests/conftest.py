@@ -68,6 +68,7 @@ def seed_catalogue() -> None:
     from django.apps import apps
 
     importlib.import_module("contracts.migrations.0003_seed_catalogue").seed(apps, None)
+    importlib.import_module("contracts.migrations.0011_tier_vendor").name_vendors(apps, None)
 
 
 def make_tenant(name: str, tier_code: str = "msa-enterprise") -> Tenant:

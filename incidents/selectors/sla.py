@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from contracts.models import Metric
+from contracts.sla import target_words
 from incidents.models import Incident, SlaClock
 from incidents.timeline import stopped_words
 
@@ -36,6 +37,11 @@ class ClockState:
     state: str  # running, at_risk, breached, met, missed, stopped (not met), paused
     text: str
     clock: SlaClock
+
+    @property
+    def target(self) -> str:
+        """The promise in words ("6 working hours"), as every page and e-mail writes it."""
+        return target_words(self.clock.target_minutes, self.clock.kind)
 
     @property
     def is_resolution(self) -> bool:

@@ -111,7 +111,13 @@ def test_tiers_api_shows_no_target_as_absent(api, provider_admin):
     by_code = {t["code"]: t for t in response.json()["results"]}
     assert by_code["av-silver"]["targets"] == []
     assert by_code["msa-start"]["targets"] == [
-        {"severity": 1, "metric": "first_response", "minutes": 360, "clock": "business"}
+        {
+            "severity": 1,
+            "metric": "first_response",
+            "minutes": 360,
+            "clock": "business",
+            "words": "6 working hours",
+        }
     ]
     assert by_code["msa-start"]["premium_incident_quota"] == 6
     assert by_code["msa-enterprise"]["premium_incident_quota"] is None

@@ -37,7 +37,7 @@ def test_filing_page_offers_premium_or_standard_with_units_left(client, start):
     client.force_login(start.member)
     with time_machine.travel(T, tick=False):
         page = client.get("/incidents/new/").content.decode()
-    assert "4 of 6 premium incidents left this contract year." in page
+    assert "4 of 6 premium incidents left this contract year (until " in page
     assert 'name="premium"' in page
 
 

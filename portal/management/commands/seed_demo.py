@@ -10,7 +10,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from contracts.models import BusinessCalendar, Contract, LicenceType, Product, Tier
-from contracts.services import contract_create
+from contracts.rules import one_year_ends_on
+from contracts.services import calendar_save, contract_create
 from incidents.models import Incident, Kind
 from incidents.services import incident_file, incident_reply
 from portal.models import MemberRole, Membership, Organization, StaffRole, User
@@ -32,6 +33,21 @@ STAFF = [
     ("duty@provider.example", "Dan Duty", StaffRole.DUTY_MANAGER),
 ]
 
+
+def _weekdays(*spans: tuple[int, int]) -> list[tuple[int, datetime.time, datetime.time]]:
+    """Monday to Friday, the same local windows (hour spans) each day."""
+    return [
+        (day, datetime.time(start), datetime.time(end)) for day in range(5) for start, end in spans
+    ]
+
+
+# Each customer's working time in its own zone (the seeded "Office hours (Madrid)" and
+# "24x7" come with the catalogue). AV Silver's remote support is 8 hours x 5 days a week.
+CALENDARS = [
+    ("Office hours (São Paulo)", "America/Sao_Paulo", _weekdays((9, 18))),
+    ("Office hours (Ho Chi Minh City)", "Asia/Ho_Chi_Minh", _weekdays((8, 12), (13, 17))),
+]
+
 # organisation, time zone, tier code, calendar name, licence, contacts (email, name, role)
 CUSTOMERS = [
     (
@@ -49,7 +65,7 @@ CUSTOMERS = [
         "Globex Retail",
         "America/Sao_Paulo",
         "msa-start",
-        "Office hours (Madrid)",
+        "Office hours (São Paulo)",
         LicenceType.STANDARD,
         [("admin@globex.example", "Gloria Globex", MemberRole.ADMIN)],
     ),
@@ -65,7 +81,7 @@ CUSTOMERS = [
         "Saigon Logistics",
         "Asia/Ho_Chi_Minh",
         "av-silver",
-        "Office hours (Madrid)",
+        "Office hours (Ho Chi Minh City)",
         LicenceType.STANDARD,
         [("admin@saigon.example", "Lan Saigon", MemberRole.ADMIN)],
     ),
@@ -83,21 +99,25 @@ class Command(BaseCommand):
             users[email] = self._user(
                 email, name, staff_role=role, superuser=role == StaffRole.ADMIN
             )
+        for name, zone, hours in CALENDARS:
+            if not BusinessCalendar.objects.filter(name=name).exists():
+                calendar_save(name=name, timezone=zone, hours=hours)
         for org_name, tz, tier_code, calendar_name, licence, contacts in CUSTOMERS:
             organization, _ = Organization.objects.get_or_create(
                 name=org_name, defaults={"timezone": tz}
             )
             if not Contract.objects.filter(organization=organization).exists():
                 tier = Tier.objects.get(code=tier_code)
+                # A one-year contract: its contract year ends on the contract's last day.
+                starts_on = today - datetime.timedelta(days=90)
+                ends_on = one_year_ends_on(starts_on)
                 contract_create(
                     organization=organization,
                     tier=tier,
                     calendar=BusinessCalendar.objects.get(name=calendar_name),
-                    starts_on=today - datetime.timedelta(days=90),
-                    ends_on=today + datetime.timedelta(days=275),
-                    renewal_valid_until=(
-                        today + datetime.timedelta(days=275) if tier.requires_renewal else None
-                    ),
+                    starts_on=starts_on,
+                    ends_on=ends_on,
+                    renewal_valid_until=ends_on if tier.requires_renewal else None,
                     licence_type=licence,
                     purchased_on=today - datetime.timedelta(days=100),
                     tam=users["tam@provider.example"] if tier.dedicated_tam else None,
