@@ -1,8 +1,13 @@
+import functools
+import operator
+
 from django import forms
+from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from contracts.models import SEVERITY_MEANINGS, SEVERITY_NAMES, Contract, Product
+from contracts.rules import covered_kinds, covered_products
 from incidents.models import Channel, CloseReason, Kind, Status
 from incidents.rules import DESCRIPTION_MAX, REPLY_MAX, TITLE_MAX, kinds_for
 from incidents.selectors.lists import SORTS
@@ -14,6 +19,18 @@ SEVERITY_CHOICES = [
     (level, f"{level} {SEVERITY_NAMES[level]} — {SEVERITY_MEANINGS[level]}")
     for level in SEVERITY_NAMES
 ]
+
+
+class PremiumChoice(forms.RadioSelect):
+    """Premium or standard, with premium not selectable when no unit is left."""
+
+    premium_left = True
+
+    def create_option(self, name, value, *args, **kwargs):
+        option = super().create_option(name, value, *args, **kwargs)
+        if str(value) == "1" and not self.premium_left:
+            option["attrs"]["disabled"] = True
+        return option
 
 
 class IncidentForm(forms.Form):
@@ -30,9 +47,9 @@ class IncidentForm(forms.Form):
     )
     contract = forms.ModelChoiceField(queryset=Contract.objects.none(), required=False)
     premium = forms.TypedChoiceField(
-        choices=[("1", "Premium"), ("0", "Standard")],
+        choices=[("1", _("Premium")), ("0", _("Standard"))],
         coerce=lambda v: v == "1",
-        widget=forms.RadioSelect,
+        widget=PremiumChoice,
         required=False,
         empty_value=None,
         initial="1",
@@ -47,6 +64,8 @@ class IncidentForm(forms.Form):
         staff = actor.is_provider_staff
         self.fields["kind"].choices = [(k, k.label) for k in kinds_for(actor)]
         contracts = list(contracts or [])
+        if contracts:
+            self.cover(contracts, actor)
         self.fields["contract"].queryset = Contract.objects.filter(
             pk__in=[c.pk for c in contracts]
         ).select_related("tier")
@@ -85,6 +104,23 @@ class IncidentForm(forms.Form):
                 "contract"
             ].help_text = "Only if the organisation has more than one active contract."
             self.fields["received_at"].widget.attrs["class"] = "promise-input"
+
+    def cover(self, contracts: list[Contract], actor: User) -> None:
+        """Offer only what the contracts cover: their tiers' kinds, their vendors' products."""
+        kinds = {kind for contract in contracts for kind in covered_kinds(contract.tier)}
+        self.fields["kind"].choices = [(k, k.label) for k in kinds_for(actor) if k in kinds]
+        conditions = [covered_products(c.tier) for c in contracts]
+        # An empty condition (a tier naming no vendor) covers every product.
+        condition = (
+            models.Q() if not all(conditions) else functools.reduce(operator.or_, conditions)
+        )
+        self.fields["product"].queryset = Product.objects.filter(condition, is_active=True)
+
+    def premium_used_up(self) -> None:
+        """No premium unit is left this contract year: premium is shown, not selectable."""
+        self.fields["premium"].widget.premium_left = False
+        if self.initial.get("premium") == "1":
+            self.initial["premium"] = "0"
 
     def clean_received_at(self):
         value = self.cleaned_data.get("received_at")

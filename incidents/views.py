@@ -135,12 +135,13 @@ def incident_new(request):
         name: form[name].value() if name in form.fields else None
         for name in ("contract", "premium", "severity", "organization", "received_at")
     }
+    hint = selectors.filing_hint(user, contracts, values)
+    if staff and contracts:
+        form.cover(contracts, user)  # the chosen organisation's kinds and products
+    if hint.premium is not None and hint.premium.left == 0:
+        form.premium_used_up()
     status = 409 if refusal else (400 if request.method == "POST" else 200)
-    context = {
-        "form": form,
-        "refusal": refusal,
-        "hint": selectors.filing_hint(user, contracts, values),
-    }
+    context = {"form": form, "refusal": refusal, "hint": hint}
     return render(request, "incidents/incident_new.html", context, status=status)
 
 

@@ -94,6 +94,13 @@ def _promise(user: User, contract: Contract | None, severity, premium: bool, rec
         return _("Standard incidents have no response target on this tier.")
     now = timezone.now()
     plan = plan_clock(contract, severity, Metric.FIRST_RESPONSE, received_at or now)
+    if plan is None and premium and offers_premium_choice(contract.tier):
+        # Said before filing: a premium unit spent here buys no deadline.
+        return _(
+            "The %(tier)s tier states no response target for severity %(severity)s: a "
+            "premium incident gets priority handling but no deadline, and still uses a "
+            "premium unit. File it as standard to keep the unit."
+        ) % {"tier": contract.tier.name, "severity": severity}
     if plan is None:
         return _("No response target on this tier for this severity.")
     zone = organization_zone(contract.organization)

@@ -153,6 +153,9 @@ def incident_file(
             day = organization_date(organization, received_at)
             contract = _covering_contract(organization, contract, day)
             _check_renewal(contract, day)
+            # Only what the contract covers: its tier's kinds, its vendor's products.
+            contract_rules.check_kind_covered(contract.tier, kind)
+            contract_rules.check_product_covered(contract.tier, product)
             if premium is None:  # neither asked for: the ledger's default
                 premium = entitlements.premium_by_default(contract, day)
             premium = contract_rules.is_premium(contract.tier, premium)
