@@ -215,7 +215,10 @@ class SeverityTarget(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.tier.code} S{self.severity} {self.metric}: {self.minutes} min {self.clock}"
+        from contracts.sla import target_words  # sla imports this module
+
+        words = target_words(self.minutes, self.clock)
+        return f"{self.tier.code} S{self.severity} {self.get_metric_display()}: {words}"
 
     def get_additional_data(self) -> dict:
         """auditlog: the target's changes belong to its tier's history (portal.audit)."""

@@ -12,6 +12,7 @@ from contracts import entitlements, rules
 from contracts.models import (
     SEVERITY_NAMES,
     BusinessCalendar,
+    ClockKind,
     Contract,
     Metric,
     SeverityTarget,
@@ -169,6 +170,12 @@ class ContractSummary:
     renewal_expired: bool
     if_filed_now: list[DeadlineLine]
     updates_until: datetime.date | None = None  # free pattern and engine updates
+
+    @property
+    def onsite_arrival(self) -> str:
+        """The on-site arrival promise in words ("2 hours"), or "" when the tier has none."""
+        minutes = self.contract.tier.onsite_arrival_minutes
+        return target_words(minutes, ClockKind.CALENDAR) if minutes else ""
 
     @property
     def is_active(self) -> bool:

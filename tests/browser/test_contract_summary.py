@@ -29,7 +29,7 @@ def test_customer_sees_contract_summary(page: Page, live_server):
     summary = page.locator(f"#contract-{tenant.contract.pk}")
     expect(summary).to_contain_text("MSA Enterprise")
     expect(summary).to_contain_text("active")
-    expect(summary).to_contain_text("Severity 1 (Critical): 30 minutes, any time")
+    expect(summary).to_contain_text("Severity 1 (Critical): 30 minutes")
     expect(summary).to_contain_text("Severity 3 (Medium): 6 working hours")
     expect(summary).to_contain_text("Health checks: 0 used, 1 of 1 left per contract year")
     expect(summary).to_contain_text(tenant.contract.ends_on.strftime("%-d %b %Y"))

@@ -50,6 +50,11 @@ def test_the_contract_page_and_the_incident_page_write_targets_the_same_way(clie
     assert " min, " not in detail
 
 
+def test_the_admin_writes_a_target_in_words(ours):
+    target = ours.contract.tier.targets.get(severity=3)
+    assert str(target) == "msa-enterprise S3 First response: 6 working hours"
+
+
 def test_a_calendar_names_its_zone_once():
     def label(name, zone, always_open=False):
         return str(BusinessCalendar(name=name, timezone=zone, always_open=always_open))
@@ -120,6 +125,7 @@ def test_av_silver_shows_until_when_pattern_and_engine_updates_are_included(clie
     client.force_login(tenant.member)
     page = client.get(f"/contracts/{tenant.contract.pk}/").content.decode()
     assert "Pattern and engine updates included until 9 Mar 2027" in page
+    assert "Engineer on site within 2 hours of a malware outage" in page
 
 
 def test_tiers_without_free_updates_promise_none(ours):

@@ -40,7 +40,7 @@ def test_a_tiers_history_holds_its_targets_and_nothing_else(client, provider_adm
     client.force_login(provider_admin)
     page = shown(client.get(f"/audit/?type=tier&object={gold.pk}"))
     assert "Gold Plus" in page
-    assert f"{gold.code} S1 first_response: 30 min calendar" in page  # the target, created
+    assert f"{gold.code} S1 First response: 30 minutes" in page  # the target, created
     assert "Bronze" not in page
 
 
