@@ -48,6 +48,12 @@ from portal.validators import validate_not_too_early, validate_single_line
 from tam.desk import Queue, decode_cursor, queue_condition, urgency_page
 
 URGENCY_SORT = "urgency"
+FILING_REFUSALS = (  # a filing's 409s (API.md, Incidents)
+    "`not_entitled`: the contract's tier does not cover this `kind` (the detail names the "
+    "kinds it covers); `quota_exhausted`: no premium incident left this contract year; "
+    "`contract_inactive`, `no_contract`, `renewal_expired`: no contract in force covers it. "
+    "A `product` of another vendor than the contract's is a 400 on `product`."
+)
 # The reasons a close may give (the schema's ReasonEnum).
 CLOSE_REASONS = [CloseReason.DUPLICATE.value, CloseReason.FILED_IN_ERROR.value]
 
@@ -328,7 +334,10 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
 
     @extend_schema(
         request=IncidentCreateSerializer,
-        responses={201: IncidentSerializer, 409: RefusalSerializer},
+        responses={
+            201: IncidentSerializer,
+            409: OpenApiResponse(RefusalSerializer, FILING_REFUSALS),
+        },
     )
     def create(self, request, *args, **kwargs):
         data = IncidentCreateSerializer(data=request.data, user=request.user)

@@ -138,3 +138,12 @@ def test_the_hint_says_when_a_premium_unit_buys_no_target(client, start):
     assert "no response target for severity 3" in low.content.decode()
     assert "File it as standard to keep the unit." in low.content.decode()
     assert "First response due by" in critical.content.decode()
+
+
+def test_the_schema_documents_not_entitled_on_filing():
+    from drf_spectacular.generators import SchemaGenerator
+
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    refusal = schema["paths"]["/api/v1/incidents/"]["post"]["responses"]["409"]
+    assert "`not_entitled`" in refusal["description"]
+    assert "400 on `product`" in refusal["description"]
