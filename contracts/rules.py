@@ -209,14 +209,15 @@ def check_kind_covered(tier: Tier, kind: str) -> None:
 
 
 def covered_products(tier: Tier) -> models.Q:
-    """The products a contract on the tier covers, as a query condition: its vendor's
-    (every product when the tier names no vendor)."""
-    return models.Q(vendor__iexact=tier.vendor) if tier.vendor else models.Q()
+    """The products a contract on the tier covers, as a query condition: its vendor's, and
+    those whose vendor is not recorded (every product when the tier names no vendor)."""
+    return models.Q(vendor__iexact=tier.vendor) | models.Q(vendor="") if tier.vendor else models.Q()
 
 
 def check_product_covered(tier: Tier, product: Product | None) -> None:
-    """A product outside the contract (another vendor's) is a 400 on `product`."""
-    if product is None or not tier.vendor:
+    """A product of another vendor than the tier's is outside the contract: a 400 on
+    `product`."""
+    if product is None or not tier.vendor or not product.vendor:
         return
     if product.vendor.casefold() != tier.vendor.casefold():
         raise ValidationError(

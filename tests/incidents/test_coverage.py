@@ -147,3 +147,10 @@ def test_the_schema_documents_not_entitled_on_filing():
     refusal = schema["paths"]["/api/v1/incidents/"]["post"]["responses"]["409"]
     assert "`not_entitled`" in refusal["description"]
     assert "400 on `product`" in refusal["description"]
+
+
+def test_a_product_without_a_recorded_vendor_is_not_refused(api, ours):
+    unnamed = Product.objects.create(name="Legacy Console")
+    with time_machine.travel(T, tick=False):
+        response = api(ours.member).post(URL, payload(product=unnamed.pk), format="json")
+    assert response.status_code == 201, response.content
