@@ -90,6 +90,13 @@ class Tier(models.Model):
         help_text="Whose products the tier's contracts cover; empty = any vendor's.",
         verbose_name=_("vendor"),
     )
+    priority_phone = models.CharField(
+        max_length=40,
+        blank=True,
+        db_default="",  # rows written by older code and historical models
+        help_text=_("The priority line customers also phone out of hours; empty = not known."),
+        verbose_name=_("priority line phone number"),
+    )
     premium_incident_quota = models.PositiveIntegerField(
         null=True,
         blank=True,

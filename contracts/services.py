@@ -189,6 +189,7 @@ TIER_FIELDS = (
     "support_hours",
     "channels",
     "vendor",
+    "priority_phone",
     "premium_incident_quota",
     "onsite_visits_per_year",
     "onsite_overage_charged",

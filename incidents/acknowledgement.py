@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from contracts.models import Metric
+from contracts.priority_line import PriorityLineNotice, priority_line_notice
 from incidents.models import EntryKind, Incident, SlaClock, ThreadEntry
 from portal.rules import organization_zone
 
@@ -118,3 +119,11 @@ def first_acknowledgement(incident: Incident) -> str:
         .first()
         or ""
     )
+
+
+def priority_line_for(incident: Incident) -> PriorityLineNotice | None:
+    """The out-of-hours notice for a customer's own filing (a call staff logged was phoned
+    in already): received outside the contract's working hours, phone the priority line."""
+    if incident.filed_by.is_provider_staff:
+        return None
+    return priority_line_notice(incident.contract, incident.severity, incident.received_at)

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from incidents import acknowledgement, recipients, timeline
 from incidents.models import EventKind, IncidentEvent, Notification, ThreadEntry
+from portal.models import User
 from portal.validators import one_line
 
 logger = logging.getLogger(__name__)
@@ -70,8 +71,12 @@ def render(row: Notification) -> tuple[str, str]:
     title = timeline.label(event.kind)
     message = None
     detail = timeline.email_detail(event)
+    priority_line = None
     if event.kind == EventKind.FILED:  # the confirmation: received, and what is promised
         detail = acknowledgement.first_acknowledgement(incident)
+        if not User.objects.filter(email__iexact=row.recipient).exclude(staff_role="").exists():
+            # Filed out of hours: the customer is asked to phone the priority line too.
+            priority_line = acknowledgement.priority_line_for(incident)
     if event.kind == EventKind.REPLIED and event.data.get("entry"):
         message = (
             ThreadEntry.objects.filter(pk=event.data["entry"])
@@ -87,6 +92,7 @@ def render(row: Notification) -> tuple[str, str]:
             "event": event,
             "title": title,
             "detail": detail,
+            "priority_line": priority_line,
             "message": message,
             "actor": event.actor,
             "url": f"{settings.PORTAL_BASE_URL.rstrip('/')}/incidents/{incident.pk}/",

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from incidents import files, rules, selectors, services
+from incidents.acknowledgement import priority_line_for
 from incidents.filters import IncidentFilter, StaffIncidentFilter
 from incidents.forms import (
     IncidentForm,
@@ -126,6 +127,9 @@ def incident_new(request):
             _add_errors(form, exc)
         else:
             messages.success(request, _("Incident %(number)s filed.") % {"number": incident.number})
+            notice = priority_line_for(incident)  # filed out of hours: phone too
+            if notice is not None:
+                messages.warning(request, notice.text)
             return redirect("incident_detail", incident_id=incident.pk)
     if staff:
         contracts = selectors.filing_contracts(user, form["organization"].value())

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from contracts import entitlements
 from contracts.models import Contract, Entitlement, Metric, Severity
+from contracts.priority_line import PriorityLineNotice, priority_line_notice
 from contracts.rules import offers_premium_choice, sla_applies
 from contracts.selectors import active_contracts
 from contracts.sla import plan_clock
@@ -65,6 +66,8 @@ class FilingHint:
     offers_premium: bool
     premium: entitlements.Usage | None  # this contract year's units, on a quota tier
     promise: str
+    # Out of the contract's working hours a customer is asked to phone the priority line too.
+    priority_line: PriorityLineNotice | None = None
 
 
 def received_at_from(value) -> datetime.datetime | None:
@@ -171,6 +174,9 @@ def filing_hint(user: User, contracts: list[Contract], values) -> FilingHint:
         offers_premium=staff or any(offers_premium_choice(c.tier) for c in contracts),
         premium=premium_usage(contract) if contract else None,
         promise=promise,
+        priority_line=None
+        if staff or contract is None  # staff log calls: the customer phoned already
+        else priority_line_notice(contract, values.get("severity"), timezone.now()),
     )
 
 
