@@ -10,7 +10,6 @@ from drf_spectacular.utils import (
 )
 from rest_framework import (
     mixins,
-    parsers,
     renderers,
     serializers,
     status,
@@ -41,7 +40,7 @@ from portal.filters import checked
 from portal.json_types import TypedJson
 from portal.models import Organization, User
 from portal.pagination import IdCursorPagination, IdOrderPagination
-from portal.parsers import FormParser
+from portal.parsers import FormParser, MultiPartParser
 from portal.selectors import staff_members
 from portal.uploads import install_upload_handler
 from portal.validators import validate_not_too_early, validate_single_line
@@ -399,7 +398,7 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     @action(
         detail=True,
         methods=["get", "post"],
-        parser_classes=[parsers.MultiPartParser, FormParser],
+        parser_classes=[MultiPartParser, FormParser],
     )
     def attachments(self, request, *args, **kwargs):
         incident = self.get_object()

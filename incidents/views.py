@@ -167,7 +167,10 @@ def _detail_context(request, incident, reply_form=None, upload_form=None):
         "incident": incident,
         "entries": selectors.entries_for_user(user, incident),
         "events": selectors.events_for_user(user, incident),
-        "attachments": selectors.attachments_for_user(user, incident).filter(entry__isnull=True),
+        # Every file the user may see, those sent with a reply or a note too.
+        "attachments": selectors.attachments_for_user(user, incident)
+        .select_related("entry")
+        .order_by("id"),
         "sla": selectors.sla_states(incident),
         "reply_form": reply_form or ReplyForm(),
         "upload_form": upload_form or UploadForm(),

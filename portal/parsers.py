@@ -9,11 +9,14 @@ their files by the upload handlers (portal/uploads.py).
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import QueryDict
+from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext as _
 from rest_framework import parsers
 from rest_framework.exceptions import ParseError
 from rest_framework.settings import api_settings
 from rest_framework.utils import json
+
+from portal.uploads import NameKeepingMultiPartParser
 
 # No request of the portal nests deeper than a few levels.
 MAX_JSON_DEPTH = 32
@@ -79,6 +82,24 @@ class JSONParser(parsers.JSONParser):
             raise ParseError(_("JSON parse error - %(error)s") % {"error": exc}) from None
         check_parsed(data)
         return data
+
+
+class MultiPartParser(parsers.MultiPartParser):
+    """DRF's multipart parser with the portal's name-keeping Django parser underneath (a
+    backslash in a file's name does not cut it)."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        parser_context = parser_context or {}
+        request = parser_context["request"]
+        encoding = parsers.get_encoding(parser_context)
+        meta = request.META.copy()
+        meta["CONTENT_TYPE"] = media_type
+        try:
+            parser = NameKeepingMultiPartParser(meta, stream, request.upload_handlers, encoding)
+            data, files = parser.parse()
+            return parsers.DataAndFiles(data, files)
+        except MultiPartParserError as exc:
+            raise ParseError(_("Multipart form parse error - %(error)s") % {"error": exc}) from exc
 
 
 class FormParser(parsers.FormParser):

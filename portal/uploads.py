@@ -10,6 +10,7 @@ itself), and stops reading at the portal's size limit with `UploadTooLarge` (a 4
 
 import functools
 import io
+import re
 import unicodedata
 from pathlib import PurePosixPath
 
@@ -18,6 +19,7 @@ from django.core.exceptions import TooManyFilesSent
 from django.core.files.uploadedfile import InMemoryUploadedFile
 from django.core.files.uploadhandler import FileUploadHandler, StopFutureHandlers, StopUpload
 from django.http import HttpRequest
+from django.http.multipartparser import MultiPartParser
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
@@ -35,10 +37,25 @@ def describe_bytes(size: int) -> str:
 MAX_NAME_LENGTH = 200
 
 
+# A Windows path as old browsers sent it ("C:\\Users\\me\\report.pdf"): only its last part
+# is the file's name. Anywhere else a backslash is a character of the name.
+WINDOWS_PATH = re.compile(r"^[A-Za-z]:\\")
+BACKSLASH_STANDIN = "_"
+
+
+def keep_backslashes(name: str) -> str:
+    """The name with its backslashes made harmless, kept whole (a Windows path keeps its
+    last part): no file system or download dialog reads one as a folder."""
+    if WINDOWS_PATH.match(name):
+        return name.rsplit("\\", 1)[-1]
+    return name.replace("\\", BACKSLASH_STANDIN)
+
+
 def safe_name(name: str) -> str:
     """A display name: the base name only, without control or format characters (line
-    breaks, NUL, right-to-left overrides), leading dots or surrounding spaces, bounded."""
-    name = unicodedata.normalize("NFC", PurePosixPath(name.replace("\\", "/")).name)
+    breaks, NUL, right-to-left overrides), leading dots or surrounding spaces, bounded;
+    backslashes inside the name are kept as a stand-in, not read as folders."""
+    name = unicodedata.normalize("NFC", PurePosixPath(keep_backslashes(name)).name)
     name = "".join(c for c in name if unicodedata.category(c)[0] not in "CZ" or c == " ")
     name = name.strip().lstrip(".").strip()
     return name[:MAX_NAME_LENGTH].strip() or "file"
@@ -103,9 +120,26 @@ class BoundedMemoryUploadHandler(FileUploadHandler):
         )
 
 
+class NameKeepingMultiPartParser(MultiPartParser):
+    """Django's parser, except that a backslash in a file's name does not cut the name
+    there (Django drops everything before it: `a<\\b> x.log` would arrive as `b> x.log`)."""
+
+    def sanitize_file_name(self, file_name):
+        return super().sanitize_file_name(keep_backslashes(file_name))
+
+
 def install_upload_handler(request: HttpRequest) -> None:
-    """Let this request's body carry files (before anything reads the body)."""
+    """Let this request's body carry files (before anything reads the body), parsed by the
+    parser that keeps file names whole."""
     request.upload_handlers = [BoundedMemoryUploadHandler(request)]
+
+    def parse_file_upload(meta, post_data):
+        parser = NameKeepingMultiPartParser(
+            meta, post_data, request.upload_handlers, request.encoding
+        )
+        return parser.parse()
+
+    request.parse_file_upload = parse_file_upload
 
 
 def accepts_uploads(view):

@@ -195,6 +195,8 @@ def test_a_json_body_past_the_limit_is_a_413_without_reading_it_all(settings):
     [
         ("../../etc/passwd", "passwd"),
         ("C:\\Users\\me\\report.pdf", "report.pdf"),
+        ("…<b>x<\\b> ü中文.log", "…<b>x<_b> ü中文.log"),
+        ("a\\..\\..\\etc", "a_.._.._etc"),
         ("evil\r\nX-Header: 1.txt", "evilX-Header: 1.txt"),
         ("invoice\u202egnp.exe", "invoicegnp.exe"),
         ("nul\x00byte.txt", "nulbyte.txt"),

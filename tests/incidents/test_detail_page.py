@@ -1,0 +1,86 @@
+"""The incident page as staff and customers use it: the Files panel, file names, the
+timeline's words, the status and reply forms."""
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from incidents.models import Attachment, ThreadEntry
+from tests.factories import IncidentFactory
+
+pytestmark = pytest.mark.django_db
+
+ODD_NAME = "…<b>x<\\b> ü中文.log"
+
+
+@pytest.fixture
+def incident(ours):
+    return IncidentFactory(actor=ours.admin, title="Strange file", severity=2)
+
+
+def section(html: str, marker: str) -> str:
+    """The part of the page from `marker` to the end of its section."""
+    start = html.index(marker)
+    return html[start : html.index("</section>", start)]
+
+
+def page(client, user, incident) -> str:
+    client.force_login(user)
+    response = client.get(f"/incidents/{incident.pk}/")
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_files_sent_with_a_reply_are_listed_in_the_files_panel(client, ours, incident):
+    client.force_login(ours.member)
+    response = client.post(
+        f"/incidents/{incident.pk}/reply/",
+        {"body": "Here is the log", "file": SimpleUploadedFile("proxy.log", b"lines")},
+    )
+    assert response.status_code == 302
+    files_panel = section(page(client, ours.member, incident), 'id="files"')
+    assert "proxy.log" in files_panel
+    assert "with a reply" in files_panel
+
+
+def test_files_on_internal_notes_are_in_the_staff_files_panel_only(client, ours, staff, incident):
+    client.force_login(staff["engineer"])
+    client.post(
+        f"/incidents/{incident.pk}/reply/",
+        {"body": "Lab trace", "internal": "on", "file": SimpleUploadedFile("lab.log", b"x")},
+    )
+    staff_panel = section(page(client, staff["engineer"], incident), 'id="files"')
+    assert "lab.log" in staff_panel
+    assert "with an internal note" in staff_panel
+    assert "lab.log" not in page(client, ours.member, incident)
+
+
+def test_a_backslash_in_a_file_name_does_not_cut_the_name_on_the_page(client, ours, incident):
+    client.force_login(ours.member)
+    client.post(
+        f"/incidents/{incident.pk}/reply/",
+        {"body": "Odd name", "file": SimpleUploadedFile(ODD_NAME, b"lines")},
+    )
+    attachment = Attachment.objects.get(incident=incident)
+    assert attachment.original_name == "…<b>x<_b> ü中文.log"
+    assert attachment.entry == ThreadEntry.objects.get(body="Odd name")
+    html = page(client, ours.member, incident)
+    assert "…&lt;b&gt;x&lt;_b&gt; ü中文.log" in section(html, 'id="files"')
+
+
+def test_a_backslash_in_a_file_name_does_not_cut_the_name_in_the_api(api, ours, incident):
+    response = api(ours.member).post(
+        f"/api/v1/incidents/{incident.pk}/attachments/",
+        {"file": SimpleUploadedFile(ODD_NAME, b"lines"), "sample": "false"},
+        format="multipart",
+    )
+    assert response.status_code == 201, response.content
+    assert response.json()["name"] == "…<b>x<_b> ü中文.log"
+
+
+def test_a_windows_path_still_keeps_only_the_file_name(api, ours, incident):
+    response = api(ours.member).post(
+        f"/api/v1/incidents/{incident.pk}/attachments/",
+        {"file": SimpleUploadedFile("C:\\Users\\me\\report.pdf", b"%PDF"), "sample": "false"},
+        format="multipart",
+    )
+    assert response.json()["name"] == "report.pdf"
