@@ -112,6 +112,7 @@ def start_clocks(incident: Incident, now, actor=None) -> list[SlaClock]:
             clock=plan.kind,
             target_minutes=plan.target_minutes,
             due_at=clock.due_at.isoformat(),
+            started_at=clock.started_at.isoformat(),
         )
         if clock.due_at <= now:  # a call logged late can be past its deadline already
             _breach_now(incident, clock, now)
@@ -322,6 +323,7 @@ def _retarget(incident: Incident, now, actor, *, responded: bool) -> None:
                 clock=plan.kind,
                 target_minutes=plan.target_minutes,
                 due_at=clock.due_at.isoformat() if clock.due_at else None,
+                started_at=clock.started_at.isoformat(),
             )
             if waiting:
                 record(incident, EventKind.CLOCK_PAUSED, now, actor, metric=metric)

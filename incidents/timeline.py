@@ -68,6 +68,12 @@ def summary(event: IncidentEvent, zone: datetime.tzinfo | None = None) -> str:
     """One line of the timeline: what happened, with its details (times in `zone`)."""
     data = event.data or {}
     text = label(event.kind)
+    if event.kind == EventKind.REPLIED and event.internal:
+        return _("Internal note (staff only)")
+    if event.kind == EventKind.ASSIGNED:
+        return assigned_words(data)
+    if event.kind == EventKind.CLOCK_STARTED:
+        return clock_started_words(text, event, zone)
     if event.kind == EventKind.CLOCK_REPLANNED:
         return replanned_words(text, metric_words(data.get("metric", "")), data, zone)
     if event.kind == EventKind.STATUS_CHANGED:
@@ -91,6 +97,43 @@ def summary(event: IncidentEvent, zone: datetime.tzinfo | None = None) -> str:
     if data.get("metric"):
         return f"{text}: {metric_words(data['metric'])}"
     return text
+
+
+def _at(value: datetime.datetime, zone: datetime.tzinfo | None) -> str:
+    """A time in `zone` (UTC without one), naming the zone."""
+    zone = zone or datetime.UTC
+    return f"{date_format(value.astimezone(zone), 'j M H:i')} {zone_abbreviation(value, zone)}"
+
+
+def zone_abbreviation(value: datetime.datetime, zone: datetime.tzinfo) -> str:
+    """The zone's short name at that instant ("CET", "UTC"); "UTC-03" where the zone has
+    only an offset for a name."""
+    name = value.astimezone(zone).tzname() or ""
+    if name[:1] in "+-":
+        return "UTC" + name
+    return name
+
+
+def clock_started_words(text: str, event: IncidentEvent, zone) -> str:
+    """A clock started: its metric and, for a call logged late, the time received that it
+    counts from (not the moment it was logged)."""
+    data = event.data or {}
+    words = f"{text}: {metric_words(data.get('metric', ''))}"
+    started = parse_datetime(data.get("started_at") or "")
+    if started is None or abs((event.at - started).total_seconds()) < 60:
+        return words
+    return _("%(words)s, from %(when)s (time received)") % {
+        "words": words,
+        "when": _at(started, zone),
+    }
+
+
+def assigned_words(data: dict) -> str:
+    """An assignment as people read it: to whom (or that nobody owns it now)."""
+    person = User.objects.filter(pk=data.get("new")).first() if data.get("new") else None
+    if person is None:
+        return _("Unassigned")
+    return _("Assigned to %(person)s") % {"person": person}
 
 
 def routed_words(data: dict) -> str:

@@ -1,10 +1,16 @@
 """The incident page as staff and customers use it: the Files panel, file names, the
 timeline's words, the status and reply forms."""
 
+import datetime
+import re
+from zoneinfo import ZoneInfo
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
-from incidents.models import Attachment, ThreadEntry
+from incidents.models import Attachment, Channel, ThreadEntry
+from incidents.services import incident_reply, incident_update
 from tests.factories import IncidentFactory
 
 pytestmark = pytest.mark.django_db
@@ -84,3 +90,43 @@ def test_a_windows_path_still_keeps_only_the_file_name(api, ours, incident):
         format="multipart",
     )
     assert response.json()["name"] == "report.pdf"
+
+
+def timeline(html: str) -> str:
+    return section(html, 'id="timeline"')
+
+
+def test_the_clock_started_line_names_the_time_received_of_a_call_logged_late(client, ours, staff):
+    received = timezone.now() - datetime.timedelta(hours=3)
+    incident = IncidentFactory(
+        actor=staff["engineer"],
+        organization=ours.organization,
+        channel=Channel.PHONE,
+        received_at=received,
+    )
+    zone = ZoneInfo(ours.organization.timezone)
+    when = received.astimezone(zone).strftime("%-d %b %H:%M")
+    line = timeline(page(client, ours.admin, incident))
+    assert f"Clock started: first response, from {when}" in line
+    assert "(time received)" in line
+
+
+def test_a_clock_started_at_filing_says_no_more(client, ours, incident):
+    assert "time received" not in timeline(page(client, ours.admin, incident))
+
+
+def test_the_staff_timeline_calls_an_internal_note_so_and_sets_it_apart(client, staff, incident):
+    incident_reply(incident=incident, author=staff["engineer"], body="Lab", internal=True)
+    line = timeline(page(client, staff["engineer"], incident))
+    assert re.search(r'<li class="internal">[^<]*<span[^>]*>[^<]*</span> Internal note', line)
+    assert "Reply" not in line
+
+
+def test_the_timeline_says_to_whom_an_incident_was_assigned(client, staff, incident):
+    engineer = staff["engineer"]
+    engineer.full_name = "Ana Engineer"
+    engineer.save(update_fields=["full_name"])
+    incident_update(incident=incident, actor=staff["tam"], assignee=engineer)
+    assert "Assigned to Ana Engineer" in timeline(page(client, staff["tam"], incident))
+    incident_update(incident=incident, actor=staff["tam"], assignee=None)
+    assert "Unassigned" in timeline(page(client, staff["tam"], incident))
