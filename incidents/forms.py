@@ -133,7 +133,12 @@ class ReplyForm(forms.Form):
     body = forms.CharField(
         max_length=REPLY_MAX, widget=forms.Textarea(attrs={"rows": 4}), label="Message"
     )
-    internal = forms.BooleanField(required=False, label="Internal note (staff only)")
+    # Ticked, it disables "qualified" (static/js/portal.js): a note never counts as a response.
+    internal = forms.BooleanField(
+        required=False,
+        label="Internal note (staff only)",
+        widget=forms.CheckboxInput(attrs={"data-disables": "qualified"}),
+    )
     qualified = forms.BooleanField(
         required=False, initial=True, label="Counts as a qualified response"
     )

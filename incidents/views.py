@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -23,6 +24,7 @@ from incidents.forms import (
     UploadForm,
 )
 from incidents.models import CloseReason, Kind, Status
+from incidents.rules import REPLY_MAX
 from portal.access import organization_of
 from portal.errors import ContractRuleError
 from portal.filters import query_errors
@@ -201,7 +203,12 @@ def _status_choices(user, incident) -> list[tuple[str, str, bool]]:
 @login_required
 def incident_detail(request, incident_id: int):
     incident = selectors.incident_for_user(request.user, incident_id)
-    return render(request, "incidents/incident_detail.html", _detail_context(request, incident))
+    reply_form = _reply_draft(request, incident)
+    return render(
+        request,
+        "incidents/incident_detail.html",
+        _detail_context(request, incident, reply_form=reply_form),
+    )
 
 
 @login_required
@@ -233,13 +240,45 @@ def incident_reply(request, incident_id: int):
             else:
                 messages.success(request, _("Reply sent."))
             return redirect("incident_detail", incident_id=incident.pk)
-    incident = selectors.incident_for_user(request.user, incident_id)
-    return render(
-        request,
-        "incidents/incident_detail.html",
-        _detail_context(request, incident, reply_form=form),
-        status=400,
-    )
+    # Redirect after the POST even so (a reload must not send the reply again): the typed
+    # text and the errors wait in the session for the page to show them once.
+    _keep_reply_draft(request, incident, form)
+    return redirect(reverse("incident_detail", args=[incident.pk]) + "#reply")
+
+
+def _draft_key(incident) -> str:
+    return f"reply-draft-{incident.pk}"
+
+
+def _keep_reply_draft(request, incident, form: ReplyForm) -> None:
+    data = {name: form.data.get(name, "") for name in ("body", "internal", "qualified")}
+    data["body"] = data["body"][: REPLY_MAX + 1000]  # enough to show what was too long
+    if form.files.get("file"):
+        form.add_error("file", _("Attach the file again: files are not kept after an error."))
+    errors = {name: [str(e) for e in errs] for name, errs in form.errors.items()}
+    incident.refresh_from_db(fields=["status"])
+    if not incident.accepts_replies:  # the page shows no reply form: say it at the top
+        messages.error(request, " ".join(e for errs in errors.values() for e in errs))
+        return
+    request.session[_draft_key(incident)] = {"data": data, "errors": errors}
+
+
+def _reply_draft(request, incident) -> ReplyForm | None:
+    """The reply a failed POST left (shown once, with its errors), or None."""
+    if request.htmx:  # the live SLA refresh: the page itself shows the draft
+        return None
+    draft = request.session.pop(_draft_key(incident), None)
+    if not draft:
+        return None
+    form = ReplyForm(draft["data"])
+    form.is_valid()
+    for name, errors in draft["errors"].items():
+        field = name if name in form.fields else None
+        known = form.errors.get(name or "__all__", [])
+        for error in errors:
+            if error not in known:
+                form.add_error(field, error)
+    return form
 
 
 @login_required

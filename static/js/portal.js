@@ -5,13 +5,26 @@
  * - data-confirm on a form: the browser asks this question before sending it.
  * - .menu-toggle in the top bar: on a narrow screen the menu folds behind it (portal.css);
  *   without this script the menu stays unfolded.
+ * - data-disables="name" on a checkbox: while it is ticked, its form's field of that name
+ *   is disabled (an internal note never counts as a qualified response).
  */
 (function () {
   "use strict";
 
+  function applyDisables(box) {
+    var target = box.form && box.form.elements[box.getAttribute("data-disables")];
+    if (target) target.disabled = box.checked;
+  }
+
   document.addEventListener("change", function (e) {
     var field = e.target;
     if (field && field.form && field.hasAttribute("data-submit-on-change")) field.form.submit();
+    if (field && field.hasAttribute && field.hasAttribute("data-disables")) applyDisables(field);
+  });
+
+  // A form shown again with the box ticked (a reply kept after an error) starts disabled too.
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("[data-disables]").forEach(applyDisables);
   });
 
   document.addEventListener("DOMContentLoaded", function () {

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from incidents.models import Attachment, Channel, ThreadEntry
 from incidents.services import incident_reply, incident_update
+from tests.conftest import make_tenant
 from tests.factories import IncidentFactory
 
 pytestmark = pytest.mark.django_db
@@ -130,3 +131,55 @@ def test_the_timeline_says_to_whom_an_incident_was_assigned(client, staff, incid
     assert "Assigned to Ana Engineer" in timeline(page(client, staff["tam"], incident))
     incident_update(incident=incident, actor=staff["tam"], assignee=None)
     assert "Unassigned" in timeline(page(client, staff["tam"], incident))
+
+
+def test_the_close_reason_is_asked_for_only_inside_close(client, staff, incident):
+    html = section(page(client, staff["engineer"], incident), 'id="status-card"')
+    close = html[html.index('<details class="close-choice"') : html.index("</details>")]
+    assert 'name="reason"' in close
+    assert 'value="closed"' in close
+    assert html.count('name="reason"') == 1  # beside no other status button
+
+
+def test_the_close_reason_says_a_premium_unit_comes_back(client, staff):
+    tenant = make_tenant("Quota Corp", "msa-start")  # a yearly quota of premium incidents
+    incident = IncidentFactory(actor=tenant.admin, premium=True)
+    html = section(page(client, staff["engineer"], incident), 'id="status-card"')
+    assert "gives its premium unit back" in html
+
+
+def test_customers_close_with_a_plain_button_and_no_reason(client, ours, incident):
+    html = section(page(client, ours.admin, incident), 'id="status-card"')
+    assert 'name="reason"' not in html
+    assert 'value="closed"' in html
+
+
+def test_internal_note_box_disables_the_qualified_box(client, staff, incident):
+    html = page(client, staff["engineer"], incident)
+    internal = re.search(r'<input[^>]*name="internal"[^>]*>', html).group()
+    assert 'data-disables="qualified"' in internal
+
+
+def test_a_refused_reply_redirects_keeping_the_text_and_the_error(client, ours, incident):
+    client.force_login(ours.member)
+    url = f"/incidents/{incident.pk}/reply/"
+    refused = client.post(url, {"body": "   "})
+    assert refused.status_code == 302
+    assert refused["Location"].endswith(f"/incidents/{incident.pk}/#reply")
+    shown = client.get(refused["Location"]).content.decode()
+    assert "This field is required." in section(shown, 'id="reply"').replace("</form>", "")
+    # Shown once: the next visit starts a fresh reply.
+    assert "This field is required." not in page(client, ours.member, incident)
+
+
+def test_a_reply_refused_by_the_service_keeps_the_typed_text(client, ours, staff, incident):
+    client.force_login(ours.member)
+    url = f"/incidents/{incident.pk}/reply/"
+    incident_update(incident=incident, actor=staff["engineer"], status="closed")
+    before = incident.entries.count()
+    # The page still had its reply form open when the incident was closed elsewhere.
+    response = client.post(url, {"body": "My long careful answer"}, follow=True)
+    html = response.content.decode()
+    assert response.redirect_chain[0][1] == 302
+    assert "This incident is closed" in html
+    assert incident.entries.count() == before
