@@ -3,11 +3,11 @@
 import datetime
 
 from django.utils.dateparse import parse_datetime
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from contracts.models import CalendarChangeKind
+from portal.timezones import local_time
 
 
 def cause_words(cause: dict) -> str:
@@ -44,7 +44,7 @@ def _when(value: str | None, zone: datetime.tzinfo) -> str:
     moment = parse_datetime(value or "")
     if moment is None:
         return _("no deadline (no working time)")
-    return date_format(moment.astimezone(zone), "D j M, H:i")
+    return local_time(moment, zone, "D j M, H:i")
 
 
 def replanned_words(label: str, metric: str, data: dict, zone: datetime.tzinfo | None) -> str:

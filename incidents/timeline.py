@@ -15,6 +15,7 @@ from contracts.models import Metric
 from incidents.models import ClockStop, EventKind, Incident, IncidentEvent, RouteReason, Status
 from incidents.replan_words import replanned_words
 from portal.models import User
+from portal.timezones import local_time
 
 
 def record(
@@ -99,21 +100,6 @@ def summary(event: IncidentEvent, zone: datetime.tzinfo | None = None) -> str:
     return text
 
 
-def _at(value: datetime.datetime, zone: datetime.tzinfo | None) -> str:
-    """A time in `zone` (UTC without one), naming the zone."""
-    zone = zone or datetime.UTC
-    return f"{date_format(value.astimezone(zone), 'j M H:i')} {zone_abbreviation(value, zone)}"
-
-
-def zone_abbreviation(value: datetime.datetime, zone: datetime.tzinfo) -> str:
-    """The zone's short name at that instant ("CET", "UTC"); "UTC-03" where the zone has
-    only an offset for a name."""
-    name = value.astimezone(zone).tzname() or ""
-    if name[:1] in "+-":
-        return "UTC" + name
-    return name
-
-
 def clock_started_words(text: str, event: IncidentEvent, zone) -> str:
     """A clock started: its metric and, for a call logged late, the time received that it
     counts from (not the moment it was logged)."""
@@ -124,7 +110,7 @@ def clock_started_words(text: str, event: IncidentEvent, zone) -> str:
         return words
     return _("%(words)s, from %(when)s (time received)") % {
         "words": words,
-        "when": _at(started, zone),
+        "when": local_time(started, zone, "j M H:i"),
     }
 
 

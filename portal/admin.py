@@ -34,7 +34,7 @@ class UserAdmin(AuditlogHistoryAdminMixin, BaseUserAdmin):
     search_fields = ["email", "full_name"]
     fieldsets = [
         (None, {"fields": ["email", "password"]}),
-        ("Person", {"fields": ["full_name", "staff_role"]}),
+        ("Person", {"fields": ["full_name", "staff_role", "time_zone"]}),
         ("Access", {"fields": ["is_active", "is_superuser", "groups", "user_permissions"]}),
         ("Dates", {"fields": ["last_login", "date_joined"]}),
     ]

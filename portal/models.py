@@ -70,6 +70,18 @@ class User(AbstractBaseUser, PermissionsMixin):
         help_text="Set for the provider's own people; blank for customer contacts.",
         verbose_name=_("staff role"),
     )
+    time_zone = models.CharField(
+        max_length=64,
+        blank=True,
+        default="",
+        db_default="",
+        validators=[validate_timezone],
+        help_text=_(
+            "The zone the person's pages show times in (staff; empty: their working "
+            "hours' zone, else UTC). Customers read their organisation's zone."
+        ),
+        verbose_name=_("time zone"),
+    )
     is_active = models.BooleanField(default=True, verbose_name=_("active"))
     date_joined = models.DateTimeField(default=timezone.now, verbose_name=_("joined"))
 

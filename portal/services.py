@@ -8,7 +8,14 @@ from django.utils.translation import gettext_lazy
 
 from contracts.selectors import contact_limit
 from portal.errors import ContractRuleError, RuleCode
-from portal.models import MemberRole, Membership, Organization, StaffRole, User
+from portal.models import (
+    MemberRole,
+    Membership,
+    Organization,
+    StaffRole,
+    User,
+    validate_timezone,
+)
 from portal.rules import require_another_admin
 from portal.tasks import send_invitation
 from portal.tokens import token_revoke
@@ -183,3 +190,13 @@ def organization_set_mfa(*, organization: Organization, required: bool) -> Organ
     Organization.objects.filter(pk=organization.pk).update(require_mfa=required)
     organization.require_mfa = required
     return organization
+
+
+def user_set_time_zone(*, user: User, time_zone: str) -> User:
+    """The zone a person's pages show times in ("" : their working hours' zone, else UTC).
+    Saved on its own field, so the audit trail records just this change."""
+    if time_zone:
+        validate_timezone(time_zone)
+    user.time_zone = time_zone
+    user.save(update_fields=["time_zone"])
+    return user

@@ -402,7 +402,14 @@ AUDITLOG_INCLUDE_TRACKING_MODELS = (
     {"model": "portal.organization", "exclude_fields": ["created_at", "next_incident_number"]},
     {
         "model": "portal.user",
-        "include_fields": ["email", "full_name", "staff_role", "is_active", "is_superuser"],
+        "include_fields": [
+            "email",
+            "full_name",
+            "staff_role",
+            "time_zone",
+            "is_active",
+            "is_superuser",
+        ],
     },
     # Who made and who revoked a token (never its hash; its last use is no change).
     {"model": "portal.apitoken", "include_fields": ["user", "name", "prefix", "expires_at"]},

@@ -5,7 +5,7 @@ from django.views.generic import RedirectView
 
 from contracts import views as contract_views
 from incidents import ops_views
-from portal import audit_views, token_views, views
+from portal import audit_views, profile_views, token_views, views
 from tam import pages as tam_pages
 
 handler404 = "portal.api.not_found"
@@ -65,6 +65,7 @@ urlpatterns = [
     # Login addresses are not changed by their owners: allauth's e-mail management would
     # let anyone claim an address they cannot receive mail at. Provider admins change them.
     path("accounts/email/", views.not_found),
+    path("account/profile/", profile_views.profile, name="profile"),
     path("account/tokens/", token_views.api_tokens, name="api_tokens"),
     path(
         "account/tokens/<int:token_id>/revoke/",

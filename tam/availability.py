@@ -130,7 +130,10 @@ def is_available(staff_id: int, at: datetime.datetime) -> bool:
 
 
 def zone_of(user) -> zoneinfo.ZoneInfo:
-    """A staff member's own zone: their working hours' time zone, else UTC."""
+    """A staff member's own zone: the one they chose (their profile), else their working
+    hours' time zone, else UTC."""
+    if getattr(user, "time_zone", ""):
+        return zoneinfo.ZoneInfo(user.time_zone)
     name = (
         WorkingHours.objects.filter(staff_id=user.pk)
         .values_list("calendar__timezone", flat=True)

@@ -124,6 +124,9 @@ SUMMARIES = [
     "ledger sums (quotas)",
 ]
 
+# Staff read times in their own zone: the one they chose, else their working hours' zone.
+STAFF_ZONE = "the reader's working hours zone (no zone chosen)"
+
 AUDIT_ENTRIES = "audit entries (with actors and object types)"
 
 EXACT = {
@@ -190,9 +193,10 @@ EXACT = {
         "organisations (with contact and contract counts)",
     ],
     ("staff", "/contracts/"): [*SIGNED_IN, "contract count (pages)", *SUMMARIES],
-    ("staff", "/incidents/"): [*SIGNED_IN, *INCIDENT_ROWS],
+    ("staff", "/incidents/"): [*SIGNED_IN, STAFF_ZONE, *INCIDENT_ROWS],
     ("staff", "/incidents/{incident}/"): [
         *SIGNED_IN,
+        STAFF_ZONE,
         "incident (with organisation, contract, tier, calendar, filer, assignee, product)",
         "clocks",
         "thread entries (with authors)",

@@ -89,7 +89,7 @@ def test_a_holiday_tomorrow_moves_a_running_business_clock_and_says_why(tenant, 
     ]
     line = summary(event, MADRID)
     assert line == (
-        "Deadline re-planned: first response due Thu 4 Jun, 10:00 → Fri 5 Jun, 10:00 "
+        "Deadline re-planned: first response due Thu 4 Jun, 10:00 CEST → Fri 5 Jun, 10:00 CEST "
         f"(holiday 2026-06-04 added to {calendar.name})"
     )
     business.refresh_from_db()
@@ -112,10 +112,11 @@ def test_the_customer_sees_the_new_promise_and_staff_the_reason(tenant, staff, r
         client.force_login(tenant.member)
         page = client.get(f"/incidents/{incident.pk}/").content.decode()
         assert "Deadline re-planned" not in page
-        assert "due Fri 5 Jun, 10:00" in page
+        assert "Fri 5 Jun, 10:00 CEST</time>" in page
         client.force_login(staff["engineer"])
         page = client.get(f"/incidents/{incident.pk}/").content.decode()
-        assert "Deadline re-planned: first response due Thu 4 Jun, 10:00" in page
+        # Staff read their own zone (UTC until they choose one), named.
+        assert "Deadline re-planned: first response due Thu 4 Jun, 08:00 UTC" in page
 
 
 def test_a_paused_clock_is_computed_again_when_it_resumes(res, staff, replanning):

@@ -1,6 +1,7 @@
 """What the desk page tests share: a Madrid office calendar, fixed instants, helpers."""
 
 import datetime
+import re
 from zoneinfo import ZoneInfo
 
 from contracts.models import CalendarWindow
@@ -50,3 +51,8 @@ def local_input(moment: datetime.datetime, zone=MADRID) -> str:
 
 # How the pages join the two ends of a span.
 TO = " \N{EN DASH} "
+
+
+def plain(html: str) -> str:
+    """A page's text without its tags (times come in <time> elements)."""
+    return re.sub(r"<[^>]+>", "", html)

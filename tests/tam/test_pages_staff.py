@@ -19,6 +19,7 @@ from tests.tam.people import (
     absent,
     local_input,
     office_calendar,
+    plain,
     works,
 )
 
@@ -66,7 +67,7 @@ def test_an_absence_says_why_and_when_they_are_back(client, staff, madrid_tam):
     assert "Absent (sick)" in row
     assert "back Wednesday 09:00 Madrid" in row
     # Listed in the reader's zone (no working hours: UTC), until it is over.
-    assert f"Sick: Thu 4 Jun 08:00{TO}Wed 10 Jun 07:00" in row
+    assert f"Sick: Thu 4 Jun 08:00 UTC{TO}Wed 10 Jun 07:00 UTC" in plain(row)
     assert "flu" in row
 
 
