@@ -3,6 +3,7 @@ import operator
 
 from django import forms
 from django.db import models
+from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -12,6 +13,7 @@ from incidents.models import Channel, CloseReason, Kind, Status
 from incidents.rules import DESCRIPTION_MAX, REPLY_MAX, TITLE_MAX, kinds_for
 from incidents.selectors.lists import SORTS
 from portal.models import Organization, User
+from portal.rules import organization_zone
 from portal.selectors import staff_members
 from portal.validators import validate_not_too_early, validate_single_line
 
@@ -59,7 +61,7 @@ class IncidentForm(forms.Form):
         required=False, label="This file is a malware sample (stored encrypted, staff only)"
     )
 
-    def __init__(self, *args, actor: User, contracts=None, **kwargs):
+    def __init__(self, *args, actor: User, contracts=None, organization=None, **kwargs):
         super().__init__(*args, **kwargs)
         staff = actor.is_provider_staff
         self.fields["kind"].choices = [(k, k.label) for k in kinds_for(actor)]
@@ -76,34 +78,7 @@ class IncidentForm(forms.Form):
             self.fields["contract"].empty_label = None
             self.fields["contract"].queryset = self.fields["contract"].queryset.all()
         if staff:
-            self.fields["organization"] = forms.ModelChoiceField(
-                queryset=Organization.objects.order_by("name"),
-                widget=forms.Select(attrs={"class": "promise-input"}),
-            )
-            self.fields["channel"] = forms.ChoiceField(
-                choices=[
-                    (Channel.PHONE, "Phone"),
-                    (Channel.EMAIL, "E-mail"),
-                    (Channel.PORTAL, "Portal"),
-                ],
-                initial=Channel.PHONE,
-            )
-            self.fields["received_at"] = forms.DateTimeField(
-                required=False,
-                validators=[validate_not_too_early],
-                widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
-                help_text="When the customer called or wrote (empty: now). Never in the future.",
-            )
-            # Needed only when the organisation holds several active contracts. (The widget
-            # first: setting the queryset is what fills the widget's choices.)
-            self.fields["contract"].widget = forms.Select(attrs={"class": "promise-input"})
-            self.fields["contract"].queryset = Contract.objects.select_related(
-                "organization", "tier"
-            ).order_by("organization__name", "-starts_on")
-            self.fields[
-                "contract"
-            ].help_text = "Only if the organisation has more than one active contract."
-            self.fields["received_at"].widget.attrs["class"] = "promise-input"
+            self._add_staff_fields(organization, contracts)
 
     def cover(self, contracts: list[Contract], actor: User) -> None:
         """Offer only what the contracts cover: their tiers' kinds, their vendors' products."""
@@ -122,11 +97,91 @@ class IncidentForm(forms.Form):
         if self.initial.get("premium") == "1":
             self.initial["premium"] = "0"
 
+    def _add_staff_fields(self, organization: Organization | None, contracts: list) -> None:
+        """The customer's side of a logged call: the organisation (choosing it reloads its
+        contracts and contacts: htmx, templates/incidents/incident_new.html), the contract,
+        who called, the channel and the time received in the customer's own zone."""
+        self.organization = organization
+        self.fields["organization"] = forms.ModelChoiceField(
+            queryset=Organization.objects.order_by("name"),
+            widget=forms.Select(
+                attrs={
+                    "class": "promise-input",
+                    "hx-get": reverse_lazy("incident_new"),
+                    "hx-trigger": "change",
+                    "hx-target": "#customer-fields",
+                    "hx-select": "#customer-fields",
+                    "hx-swap": "outerHTML",
+                }
+            ),
+        )
+        self.fields["channel"] = forms.ChoiceField(
+            choices=[
+                (Channel.PHONE, _("Phone")),
+                (Channel.EMAIL, _("E-mail")),
+                (Channel.PORTAL, _("Portal")),
+            ],
+            initial=Channel.PHONE,
+        )
+        zone = organization_zone(organization) if organization else None
+        self.fields["received_at"] = forms.DateTimeField(
+            required=False,
+            label=_("Received at (their time, %(zone)s)") % {"zone": zone.key}
+            if zone
+            else _("Received at (the customer's time)"),
+            validators=[validate_not_too_early],
+            widget=forms.DateTimeInput(attrs={"type": "datetime-local", "class": "promise-input"}),
+            help_text=_(
+                "When the customer called or wrote, on their clock (empty: now). "
+                "Never in the future."
+            ),
+        )
+        # Only the chosen organisation's contracts in force; a choice only when it has several.
+        self.fields["contract"].widget = forms.Select(attrs={"class": "promise-input"})
+        self.fields["contract"].queryset = Contract.objects.filter(
+            pk__in=[c.pk for c in contracts]
+        ).select_related("tier")
+        self.fields["contract"].empty_label = None if len(contracts) == 1 else "—"
+        self.fields["contract"].help_text = (
+            _("Only if the organisation has more than one active contract.")
+            if organization
+            else _("Choose the organisation first.")
+        )
+        contacts = (
+            User.objects.filter(membership__organization=organization, is_active=True)
+            if organization
+            else User.objects.none()
+        )
+        self.fields["caller"] = forms.ModelChoiceField(
+            queryset=contacts.order_by("full_name", "email"),
+            required=False,
+            label=_("Who called or wrote"),
+            empty_label=_("— someone not in the list —"),
+        )
+        self.fields["caller_name"] = forms.CharField(
+            required=False,
+            max_length=200,
+            validators=[validate_single_line],
+            label=_("Or their name"),
+        )
+
     def clean_received_at(self):
         value = self.cleaned_data.get("received_at")
+        if value and getattr(self, "organization", None):
+            # Typed on the customer's clock: the same wall-clock time in their zone.
+            naive = timezone.make_naive(value)
+            value = naive.replace(tzinfo=organization_zone(self.organization))
         if value and value > timezone.now():
-            raise forms.ValidationError("The time received cannot be in the future.")
+            raise forms.ValidationError(_("The time received cannot be in the future."))
         return value
+
+    def clean(self):
+        data = super().clean()
+        if "organization" in self.fields and not (data.get("caller") or data.get("caller_name")):
+            self.add_error(
+                "caller", _("Say who called: choose one of the contacts or type their name.")
+            )
+        return data
 
 
 class ReplyForm(forms.Form):

@@ -102,6 +102,11 @@ class Incident(models.Model):
     channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.PORTAL)
     received_at = models.DateTimeField()
     filed_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    # Who called or wrote, for an incident staff log: one of the contacts, or a name.
+    caller = models.ForeignKey(
+        USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    caller_name = models.CharField(max_length=200, blank=True, default="", db_default="")
     assignee = models.ForeignKey(
         USER, on_delete=models.PROTECT, null=True, blank=True, related_name="assigned_incidents"
     )

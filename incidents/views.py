@@ -1,7 +1,6 @@
 """Incident pages: list, filing, detail, replies, status and files."""
 
 from urllib.parse import urlencode
-from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -29,6 +28,7 @@ from portal.access import organization_of
 from portal.errors import ContractRuleError
 from portal.filters import query_errors
 from portal.rules import organization_zone
+from portal.timezones import viewer_zone
 from portal.uploads import accepts_uploads
 
 
@@ -70,7 +70,6 @@ def incident_list(request):
     if order.cleaned_data.get("mine") and user.is_provider_staff:
         kept["mine"] = "1"
     rows = [(incident, selectors.sla_states(incident)) for incident in page.rows]
-    organization = organization_of(user)  # None for staff
     context = {
         "rows": rows,
         "page": page,
@@ -84,8 +83,8 @@ def incident_list(request):
         else "",
         # The live refresh reloads the page being read, cursor included.
         "live_query": request.GET.urlencode(),
-        # Customers read times in their own zone; staff lists span zones and read UTC.
-        "zone": organization_zone(organization) if organization else ZoneInfo("UTC"),
+        # Customers read times in their organisation's zone, staff in their own.
+        "zone": viewer_zone(user),
         "statuses": Status.choices,
         "kinds": Kind.choices,
     }
@@ -100,9 +99,18 @@ def incident_new(request):
     staff = user.is_provider_staff
     if not staff and organization_of(user) is None:
         raise PermissionDenied(_("Only an organisation's contacts file its incidents."))
-    contracts = [] if staff else selectors.filing_contracts(user)
+    # Staff choose the organisation first (on the form; choosing it reloads this page's
+    # customer fields): its contracts and contacts are the ones offered.
+    chosen = (request.POST or request.GET).get("organization") if staff else None
+    organization = selectors.filing_organization(user, chosen)
+    contracts = selectors.filing_contracts(user, organization.pk if organization else None)
     form = IncidentForm(
-        request.POST or None, request.FILES or None, contracts=contracts, actor=user
+        request.POST or None,
+        request.FILES or None,
+        contracts=contracts,
+        actor=user,
+        organization=organization,
+        initial={"organization": organization.pk} if organization else None,
     )
     refusal = None
     if request.method == "POST" and form.is_valid():
@@ -121,6 +129,8 @@ def incident_new(request):
                 organization=data.get("organization") if staff else None,
                 channel=data.get("channel"),
                 received_at=data.get("received_at"),
+                caller=data.get("caller"),
+                caller_name=data.get("caller_name", ""),
                 uploads=[(upload, data.get("sample", False))] if upload else [],
             )
         except ContractRuleError as exc:
@@ -133,8 +143,6 @@ def incident_new(request):
             if notice is not None:
                 messages.warning(request, notice.text)
             return redirect("incident_detail", incident_id=incident.pk)
-    if staff:
-        contracts = selectors.filing_contracts(user, form["organization"].value())
     if not form.is_bound:
         form.initial.update(selectors.filing_initial(contracts, staff=staff))
     values = {
@@ -183,7 +191,8 @@ def _detail_context(request, incident, reply_form=None, upload_form=None):
         else None,
         "status_choices": _status_choices(user, incident),
         "close_reasons": [(value, label) for value, label in CloseReason.choices if value],
-        "zone": organization_zone(incident.organization),
+        "zone": viewer_zone(user),
+        "customer_zone": organization_zone(incident.organization),
     }
 
 

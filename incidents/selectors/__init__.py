@@ -6,6 +6,7 @@ from incidents.selectors.filing import (
     filing_contracts,
     filing_hint,
     filing_initial,
+    filing_organization,
     premium_usage,
     received_at_from,
 )
@@ -52,6 +53,7 @@ __all__ = [
     "filing_contracts",
     "filing_hint",
     "filing_initial",
+    "filing_organization",
     "filter_incidents",
     "incident_for_user",
     "incident_page",

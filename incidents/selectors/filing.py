@@ -31,6 +31,13 @@ def filing_contracts(user: User, organization_id=None) -> list[Contract]:
     return active_contracts(organization.pk) if organization else []
 
 
+def filing_organization(user: User, organization_id) -> Organization | None:
+    """The organisation staff chose on the filing form (None: none yet, or a bad id)."""
+    if not user.is_provider_staff or not str(organization_id or "").isdigit():
+        return None
+    return Organization.objects.filter(pk=int(organization_id)).first()
+
+
 def day_words(day: datetime.date) -> str:
     return f"{day:%-d %b %Y}"
 
@@ -70,9 +77,9 @@ class FilingHint:
     priority_line: PriorityLineNotice | None = None
 
 
-def received_at_from(value) -> datetime.datetime | None:
-    """Staff's "received at" as typed (UTC, as the form says); None when empty, invalid or
-    in the future."""
+def received_at_from(value, zone: datetime.tzinfo = datetime.UTC) -> datetime.datetime | None:
+    """Staff's "received at" as typed, on the customer's clock (`zone`, as the form says);
+    None when empty, invalid or in the future."""
     if isinstance(value, datetime.datetime):
         parsed = value
     else:
@@ -80,7 +87,7 @@ def received_at_from(value) -> datetime.datetime | None:
     if parsed is None:
         return None
     if timezone.is_naive(parsed):
-        parsed = timezone.make_aware(parsed, datetime.UTC)
+        parsed = parsed.replace(tzinfo=zone)
     return parsed if parsed <= timezone.now() else None
 
 
@@ -156,7 +163,8 @@ def filing_hint(user: User, contracts: list[Contract], values) -> FilingHint:
         # The only contract (no field to choose it), or the one a customer's list shows
         # first (it offers no empty choice): the hint speaks of what will be filed.
         contract = contracts[0]
-    received_at = received_at_from(values.get("received_at")) if staff else None
+    zone = organization_zone(contract.organization) if contract else datetime.UTC
+    received_at = received_at_from(values.get("received_at"), zone) if staff else None
     chosen_premium = values.get("premium")
     if chosen_premium in (None, ""):  # neither chosen: the default a filing would get
         premium = _premium_default(contract) if contract else True

@@ -26,7 +26,11 @@ def incidents_for_user(user: User) -> QuerySet[Incident]:
 
 def incident_for_user(user: User, pk) -> Incident:
     try:
-        return incidents_for_user(user).select_related("filed_by", "contract__calendar").get(pk=pk)
+        return (
+            incidents_for_user(user)
+            .select_related("filed_by", "caller", "contract__calendar")
+            .get(pk=pk)
+        )
     except (Incident.DoesNotExist, ValueError, TypeError):
         raise Http404("No such incident.") from None
 

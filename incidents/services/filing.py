@@ -73,6 +73,21 @@ def _covering_contract(
     return active[0]
 
 
+def _check_caller(organization: Organization, caller: User | None) -> None:
+    membership = getattr(caller, "membership", None) if caller else None
+    if caller is not None and (
+        membership is None or membership.organization_id != organization.pk or not caller.is_active
+    ):
+        raise ValidationError(
+            {
+                "caller": [
+                    _("The caller must be one of %(name)s's contacts.")
+                    % {"name": organization.name}
+                ]
+            }
+        )
+
+
 def _check_renewal(contract: Contract, day: datetime.date) -> None:
     if not contract_rules.renewal_lapsed(contract, day):
         return
@@ -119,14 +134,18 @@ def incident_file(
     channel: str | None = None,
     received_at: datetime.datetime | None = None,
     uploads: Iterable[tuple[UploadedFile, bool]] = (),
+    caller: User | None = None,
+    caller_name: str = "",
 ) -> Incident:
-    """File an incident for the actor's organisation (or, for staff, a customer's)."""
+    """File an incident for the actor's organisation (or, for staff, a customer's, saying
+    who called: one of its contacts or a name)."""
     now = timezone.now()
     if actor.is_provider_staff:
         if organization is None:
             raise ValidationError(
                 {"organization": [_("Staff filing for a customer must choose the organisation.")]}
             )
+        _check_caller(organization, caller)
         channel = channel or Channel.PHONE
         received_at = received_at or now
         if received_at > now:
@@ -140,6 +159,7 @@ def incident_file(
         organization = membership.organization
         channel = channel if channel in CUSTOMER_CHANNELS else Channel.PORTAL
         received_at = now
+        caller, caller_name = None, ""  # the contact filing is who asks
     rules.check_severity(severity)
     rules.check_kind(actor, kind)
     uploads = list(uploads)
@@ -175,6 +195,8 @@ def incident_file(
                 channel=channel,
                 received_at=received_at,
                 filed_by=actor,
+                caller=caller,
+                caller_name=caller_name.strip()[:200],
             )
             if year_start is not None:
                 premium_take(incident=incident, year_starts_on=year_start, actor=actor)

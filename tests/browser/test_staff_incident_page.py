@@ -35,3 +35,23 @@ def test_internal_note_disables_qualified_and_close_reveals_its_reason(page: Pag
     expect(page.locator("#status")).to_have_text("Closed")
     incident.refresh_from_db()
     assert incident.close_reason == "duplicate"
+
+
+def test_choosing_the_organisation_offers_its_contracts_and_contacts(page: Page, live_server):
+    first = make_tenant("Alpha Bank")
+    second = make_tenant("Beta Bank")
+    engineer = StaffFactory(staff_role="engineer")
+    log_in(page, live_server.url, engineer.email, give_totp(engineer))
+    page.goto(f"{live_server.url}/incidents/new/")
+    expect(page).to_have_title("Log an incident for a customer · Support Portal")
+
+    page.get_by_label("Organisation").select_option(label="Beta Bank")
+    contract = page.locator("select[name=contract] option")
+    expect(contract).to_have_count(1)
+    expect(contract).to_have_attribute("value", str(second.contract.pk))
+    callers = page.locator("select[name=caller] option")
+    expect(callers).to_have_count(3)  # "someone not in the list" and the two contacts
+    expect(page.locator("#received-at-label")).to_have_text(
+        "Received at (their time, Europe/Madrid)"
+    )
+    assert str(first.contract.pk) not in page.locator("select[name=contract]").inner_html()

@@ -119,7 +119,10 @@ def test_a_clock_started_at_filing_says_no_more(client, ours, incident):
 def test_the_staff_timeline_calls_an_internal_note_so_and_sets_it_apart(client, staff, incident):
     incident_reply(incident=incident, author=staff["engineer"], body="Lab", internal=True)
     line = timeline(page(client, staff["engineer"], incident))
-    assert re.search(r'<li class="internal">[^<]*<span[^>]*>[^<]*</span> Internal note', line)
+    assert re.search(
+        r'<li class="internal"><span class="muted"><time[^>]*>[^<]*</time></span> Internal note',
+        line,
+    )
     assert "Reply" not in line
 
 

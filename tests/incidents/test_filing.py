@@ -179,6 +179,8 @@ def test_staff_form_logs_an_email_for_a_customer(client, ours, staff):
             {
                 "organization": ours.organization.pk,
                 "channel": "email",
+                "caller": ours.admin.pk,
+                # On the customer's clock (Madrid, UTC+2 in June): 07:45 UTC.
                 "received_at": "2026-06-03 09:45",
                 "title": "Quarantine full",
                 "description": "Mail from the customer.",
@@ -194,7 +196,8 @@ def test_staff_form_logs_an_email_for_a_customer(client, ours, staff):
         "email",
         "question",
     )
-    assert incident.received_at == T - datetime.timedelta(minutes=15)
+    assert incident.received_at == T - datetime.timedelta(hours=2, minutes=15)
+    assert incident.caller == ours.admin
 
 
 # -- validation and numbering -------------------------------------------------------------

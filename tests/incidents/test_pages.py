@@ -58,6 +58,7 @@ def test_staff_pick_the_contract_of_an_organisation_with_two(client, staff, two_
     tenant, _, enterprise = two_contracts
     client.force_login(staff["engineer"])
     base = {**FORM, "organization": tenant.organization.pk, "channel": "phone"}
+    base["caller_name"] = "Their night operator"
 
     refused = client.post("/incidents/new/", base)
     assert refused.status_code == 400
@@ -79,8 +80,9 @@ def test_staff_hint_counts_from_the_time_received_and_shows_units_left(client, s
             f"/incidents/new/promise/?organization={org}&severity=1&premium=1"
             "&received_at=2026-06-03T02:00"
         ).content.decode()
-    # Six hours from 02:00 UTC is 08:00 UTC, 10:00 in Madrid: before "now", so passed.
-    assert "Wed 3 Jun, 10:00, their time (Europe/Madrid) (already passed)" in hint
+    # Typed on the customer's clock: six hours from 02:00 in Madrid is 08:00 there (06:00
+    # UTC): before "now" (10:00 UTC), so passed.
+    assert "Wed 3 Jun, 08:00, their time (Europe/Madrid) (already passed)" in hint
     assert "6 of 6 premium incidents left" in hint
 
 
@@ -201,7 +203,8 @@ def test_outbox_pages_keep_the_status_filter(client, provider_admin, ours):
 def test_staff_filing_form_lists_the_contracts_to_choose_from(client, staff, two_contracts):
     _, start, enterprise = two_contracts
     client.force_login(staff["engineer"])
-    page = client.get("/incidents/new/").content.decode()
+    organization = start.organization_id
+    page = client.get(f"/incidents/new/?organization={organization}").content.decode()
     assert f'<option value="{start.pk}">' in page
     assert f'<option value="{enterprise.pk}">' in page
 
