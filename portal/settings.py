@@ -393,6 +393,7 @@ _AUDITED = [
     "portal.membership",
     "tam.workinghours",
 ]
+_USER_FIELDS = ["email", "full_name", "staff_role", "time_zone", "is_active", "is_superuser"]
 AUDITLOG_INCLUDE_TRACKING_MODELS = (
     *({"model": name} for name in _AUDITED),
     {"model": "contracts.contract", "exclude_fields": ["created_at"]},
@@ -400,17 +401,7 @@ AUDITLOG_INCLUDE_TRACKING_MODELS = (
     # calendar's own fields): it is no change of its own.
     {"model": "contracts.businesscalendar", "exclude_fields": ["version"]},
     {"model": "portal.organization", "exclude_fields": ["created_at", "next_incident_number"]},
-    {
-        "model": "portal.user",
-        "include_fields": [
-            "email",
-            "full_name",
-            "staff_role",
-            "time_zone",
-            "is_active",
-            "is_superuser",
-        ],
-    },
+    {"model": "portal.user", "include_fields": _USER_FIELDS},
     # Who made and who revoked a token (never its hash; its last use is no change).
     {"model": "portal.apitoken", "include_fields": ["user", "name", "prefix", "expires_at"]},
 )
