@@ -16,13 +16,14 @@ from rest_framework import (
     viewsets,
 )
 from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.exceptions import ValidationError as DRFValidationError
 from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 
-from contracts.models import ClockKind, Contract, Metric, Product
+from contracts.models import ClockKind, Contract, Metric, Product, Severity
 from incidents import files, selectors, services
-from incidents.filters import IncidentFilter
+from incidents.filters import ACTIVE, IncidentFilter
 from incidents.models import (
     Channel,
     ClockStop,
@@ -36,11 +37,11 @@ from incidents.models import (
 from incidents.rules import DESCRIPTION_MAX, REPLY_MAX, TITLE_MAX
 from incidents.services.status import UNCHANGED
 from portal.api import RefusalSerializer
-from portal.filters import checked
-from portal.json_types import TypedJson
+from portal.filters import MAX_TEXT, checked
+from portal.json_types import StrictBooleanField, TypedJson
 from portal.models import Organization, User
 from portal.pagination import IdCursorPagination, IdOrderPagination
-from portal.parsers import FormParser, MultiPartParser
+from portal.parsers import MultiPartParser
 from portal.selectors import staff_members
 from portal.uploads import install_upload_handler
 from portal.validators import validate_not_too_early, validate_single_line
@@ -53,6 +54,8 @@ FILING_REFUSALS = (  # a filing's 409s (API.md, Incidents)
     "`contract_inactive`, `no_contract`, `renewal_expired`: no contract in force covers it. "
     "A `product` of another vendor than the contract's is a 400 on `product`."
 )
+# Filing on a customer's behalf: which organisation, by what channel, received when.
+STAFF_FILING_FIELDS = frozenset({"organization", "channel", "received_at"})
 # The reasons a close may give (the schema's ReasonEnum).
 CLOSE_REASONS = [CloseReason.DUPLICATE.value, CloseReason.FILED_IN_ERROR.value]
 
@@ -181,10 +184,20 @@ class IncidentCreateSerializer(TypedJson, serializers.Serializer):
         queryset=Product.objects.filter(is_active=True), required=False, allow_null=True
     )
     organization = serializers.PrimaryKeyRelatedField(
-        queryset=Organization.objects.all(), required=False
+        queryset=Organization.objects.all(),
+        required=False,
+        help_text="Staff only (a customer sending it gets 403): the customer filed for.",
     )
-    channel = serializers.ChoiceField(choices=Channel.choices, required=False)
-    received_at = serializers.DateTimeField(required=False, validators=[validate_not_too_early])
+    channel = serializers.ChoiceField(
+        choices=Channel.choices,
+        required=False,
+        help_text="Staff only (a customer sending it gets 403); a customer's is `api`.",
+    )
+    received_at = serializers.DateTimeField(
+        required=False,
+        validators=[validate_not_too_early],
+        help_text="Staff only (a customer sending it gets 403): when the report came in.",
+    )
 
     def __init__(self, *args, user: User | None = None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -194,8 +207,6 @@ class IncidentCreateSerializer(TypedJson, serializers.Serializer):
             self.fields["contract"].queryset = self.fields["contract"].queryset.filter(
                 organization__memberships__user=user
             )
-            for staff_only in ("organization", "received_at"):
-                del self.fields[staff_only]
 
 
 class IncidentUpdateSerializer(TypedJson, serializers.Serializer):
@@ -248,8 +259,9 @@ class AttachmentSerializer(TypedJson, serializers.Serializer):
 
 
 class UploadSerializer(serializers.Serializer):
-    file = serializers.FileField()
-    sample = serializers.BooleanField(default=False)
+    # An empty file is still a fact about the incident (an empty log, say).
+    file = serializers.FileField(allow_empty_file=True)
+    sample = StrictBooleanField(default=False)
 
 
 class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -282,10 +294,19 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("status", str),
-            OpenApiParameter("severity", int),
-            OpenApiParameter("kind", str),
-            OpenApiParameter("q", str, description="text in title, description or number"),
+            OpenApiParameter(
+                "status",
+                str,
+                enum=[ACTIVE, *Status.values],
+                description=f"{ACTIVE}: every status before resolved",
+            ),
+            OpenApiParameter("severity", int, enum=Severity.values),
+            OpenApiParameter("kind", str, enum=Kind.values),
+            OpenApiParameter(
+                "q",
+                {"type": "string", "maxLength": MAX_TEXT, "pattern": "^[^\\u0000]*$"},
+                description="text in title, description or number",
+            ),
             OpenApiParameter(
                 "sort",
                 str,
@@ -309,7 +330,7 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
                 {"queue": [_("Unknown queue: use one of %(q)s.") % {"q": ", ".join(Queue.values)}]}
             )
         if queue and not request.user.is_provider_staff:
-            raise DRFValidationError({"queue": [_("Queues are for the provider's staff.")]})
+            raise PermissionDenied(_("Queues are for the provider's staff."))
         queryset = self.filter_queryset(self.get_queryset())
         if queue:
             queryset = queryset.filter(queue_condition(queue, request.user, timezone.now()))
@@ -343,6 +364,12 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
         if not request.user.is_provider_staff:
+            given = sorted(STAFF_FILING_FIELDS & set(values))
+            if given:
+                raise PermissionDenied(
+                    _("Only the provider's staff set %(fields)s when filing.")
+                    % {"fields": ", ".join(given)}
+                )
             values["channel"] = Channel.API
         incident = services.incident_file(actor=request.user, **values)
         return Response(self._fresh(incident), status=status.HTTP_201_CREATED)
@@ -398,7 +425,8 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     @action(
         detail=True,
         methods=["get", "post"],
-        parser_classes=[MultiPartParser, FormParser],
+        # A file travels only in a multipart body (a URL-encoded one cannot carry it).
+        parser_classes=[MultiPartParser],
     )
     def attachments(self, request, *args, **kwargs):
         incident = self.get_object()

@@ -56,7 +56,7 @@ class IncidentForm(forms.Form):
         empty_value=None,
         initial="1",
     )
-    file = forms.FileField(required=False, label="Attach a file")
+    file = forms.FileField(required=False, allow_empty_file=True, label=_("Attach a file"))
     sample = forms.BooleanField(
         required=False, label="This file is a malware sample (stored encrypted, staff only)"
     )
@@ -197,7 +197,7 @@ class ReplyForm(forms.Form):
     qualified = forms.BooleanField(
         required=False, initial=True, label="Counts as a qualified response"
     )
-    file = forms.FileField(required=False, label="Attach a file")
+    file = forms.FileField(required=False, allow_empty_file=True, label=_("Attach a file"))
     sample = forms.BooleanField(required=False, label="Malware sample")
 
 
@@ -216,7 +216,7 @@ class StaffUpdateForm(forms.Form):
 
 
 class UploadForm(forms.Form):
-    file = forms.FileField()
+    file = forms.FileField(allow_empty_file=True)
     sample = forms.BooleanField(required=False, label="Malware sample")
 
 

@@ -22,6 +22,7 @@ from incidents.models import (
     SlaClock,
     Status,
 )
+from portal.errors import ContractRuleError, RuleCode
 from portal.models import User
 
 # -- text -----------------------------------------------------------------------------------
@@ -67,20 +68,25 @@ def _field(name: str, message: str) -> ValidationError:
     return ValidationError({name: [message]})
 
 
+def _conflict(message: str) -> ContractRuleError:
+    """A move the incident's current status does not allow (API: 409 status_conflict)."""
+    return ContractRuleError(RuleCode.STATUS_CONFLICT, message)
+
+
 def status_refusal(
     incident: Incident, actor: User, status: str, reason: str, now: datetime.datetime
 ) -> Exception | None:
     """Why the actor may not move the incident to `status` now (None: they may), as the
-    error to raise: a 400 naming the field, or a 403 for a move that is the provider's."""
+    error to raise: a 400 naming the field, a 403 for a move that is the provider's, or a
+    409 for one its current status does not allow."""
     if status not in Status.values:
         return _field("status", _("Status must be one of %(values)s.") % {"values": _list(Status)})
     if status == incident.status:
-        return _field("status", _("The incident is already %(status)s.") % {"status": status})
+        return _conflict(_("The incident is already %(status)s.") % {"status": status})
     if status not in TRANSITIONS[incident.status]:
-        return _field(
-            "status",
+        return _conflict(
             _("An incident cannot go from %(old)s to %(new)s.")
-            % {"old": incident.status, "new": status},
+            % {"old": incident.status, "new": status}
         )
     if reason and reason not in CloseReason.values:
         return _field("reason", _("Reason must be duplicate or filed_in_error."))
@@ -89,16 +95,15 @@ def status_refusal(
             "reason", _("A reason (duplicate, filed in error) applies only when closing.")
         )
     if reason and not actor.is_provider_staff:
-        return _field("reason", _("Only staff close an incident with a reason."))
+        return PermissionDenied(_("Only staff close an incident with a reason."))
     if actor.is_provider_staff:
         return None
     if status not in CUSTOMER_MOVES:
         return PermissionDenied(_("Customers can close or reopen an incident; staff do the rest."))
     if status == Status.OPEN and incident.status not in DONE_STATUSES:
-        return _field("status", _("Only a resolved or closed incident can be reopened."))
+        return _conflict(_("Only a resolved or closed incident can be reopened."))
     if status == Status.OPEN and not customer_may_reopen(incident, now):
-        return _field(
-            "status",
+        return _conflict(
             _(
                 "An incident can be reopened within %(days)s days of its resolution; "
                 "please file a new incident and mention this one."
@@ -149,8 +154,8 @@ def check_kind(actor: User, kind: str) -> None:
             {"kind": [_("Kind must be one of %(values)s.") % {"values": _list(Kind)}]}
         )
     if kind not in kinds_for(actor):
-        raise ValidationError(
-            {"kind": [_("Health checks are booked with your provider, not filed as incidents.")]}
+        raise PermissionDenied(
+            _("Health checks are booked with your provider, not filed as incidents.")
         )
 
 

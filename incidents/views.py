@@ -241,6 +241,8 @@ def incident_reply(request, incident_id: int):
             )
         except ValidationError as exc:
             _add_errors(form, exc)
+        except ContractRuleError as exc:
+            form.add_error(None, exc.detail)
         else:
             if entry.internal:
                 messages.success(request, _("Internal note added (staff only)."))
@@ -365,6 +367,8 @@ def attachment_upload(request, incident_id: int):
             )
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
+        except ContractRuleError as exc:
+            messages.error(request, exc.detail)
         else:
             messages.success(request, _("File added."))
     else:

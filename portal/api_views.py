@@ -2,8 +2,16 @@
 
 from django.contrib.auth import authenticate
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, parsers, permissions, serializers, status, viewsets
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import (
+    exceptions,
+    mixins,
+    parsers,
+    permissions,
+    serializers,
+    status,
+    viewsets,
+)
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -25,7 +33,8 @@ EMAIL_MAX = User._meta.get_field("email").max_length
 
 
 class TokenRequestSerializer(serializers.Serializer):
-    email = serializers.EmailField()
+    # Any text: an address nobody signs in with is wrong credentials (401), whatever it is.
+    email = serializers.CharField(max_length=EMAIL_MAX)
     password = serializers.CharField(trim_whitespace=False, style={"input_type": "password"})
     code = serializers.CharField(
         required=False,
@@ -45,6 +54,10 @@ class TokenResponseSerializer(TypedJson, serializers.Serializer):
     expires_at = serializers.DateTimeField()
 
 
+class DetailSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+
+
 class MfaRefusalSerializer(TypedJson, serializers.Serializer):
     code = serializers.ChoiceField(choices=[RuleCode.MFA_REQUIRED])
     detail = serializers.CharField()
@@ -60,9 +73,20 @@ class TokenView(APIView):
     parser_classes = [JSONParser, FormParser, parsers.MultiPartParser]
     throttle_classes = [LoginThrottle]
 
+    def get_authenticate_header(self, request):
+        # Wrong credentials are a 401 that says how to authenticate (DRF would answer 403
+        # for a view without authentication classes).
+        return "Token"
+
     @extend_schema(
         request=TokenRequestSerializer,
-        responses={200: TokenResponseSerializer, 403: MfaRefusalSerializer},
+        responses={
+            200: TokenResponseSerializer,
+            401: OpenApiResponse(
+                DetailSerializer, description="The e-mail and password do not match."
+            ),
+            403: MfaRefusalSerializer,
+        },
     )
     def post(self, request):
         data = TokenRequestSerializer(data=request.data)
@@ -75,8 +99,8 @@ class TokenView(APIView):
             password=data.validated_data["password"],
         )
         if user is None:
-            raise serializers.ValidationError(
-                {"non_field_errors": ["Unable to log in with the e-mail and password given."]}
+            raise exceptions.AuthenticationFailed(
+                _("Unable to log in with the e-mail and password given.")
             )
         code = data.validated_data.get("code")
         if mfa_enabled(user):
@@ -119,11 +143,18 @@ class MemberSerializer(TypedJson, serializers.Serializer):
     is_active = serializers.BooleanField(source="user.is_active", read_only=True)
 
 
-class MemberUpdateSerializer(serializers.Serializer):
+class MemberUpdateSerializer(TypedJson, serializers.Serializer):
     full_name = serializers.CharField(required=False, allow_blank=True, max_length=FULL_NAME_MAX)
     role = serializers.ChoiceField(choices=MemberRole.choices, required=False)
 
 
+@extend_schema(
+    parameters=[
+        OpenApiParameter(
+            "organization_pk", int, OpenApiParameter.PATH, description="The organisation's id."
+        )
+    ]
+)
 class MemberViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,

@@ -22,6 +22,7 @@ class RuleCode(models.TextChoices):
     IN_USE = "in_use", _("Still in use")
     ALREADY_EXISTS = "already_exists", _("One with this name already exists")
     LAST_ADMIN = "last_admin", _("The organisation's only customer admin")
+    STATUS_CONFLICT = "status_conflict", _("The incident's status does not allow this")
 
 
 class ContractRuleError(Exception):

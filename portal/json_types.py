@@ -39,6 +39,19 @@ def wrong_type(field, value) -> str | None:
     return None
 
 
+def too_long(field, value) -> str | None:
+    """A string longer than its field allows, as sent (DRF measures after trimming the
+    spaces, so a value the schema calls too long was accepted)."""
+    limit = getattr(field, "max_length", None)
+    if isinstance(field, serializers.CharField) and isinstance(value, str) and limit:
+        return _too_long_message(limit) if len(value) > limit else None
+    return None
+
+
+def _too_long_message(limit: int) -> str:
+    return str(_("Ensure this field has no more than %(max)d characters.") % {"max": limit})
+
+
 class TypedJson:
     """A serializer mixin: each given value must be of its field's JSON type (400 naming it)."""
 
@@ -50,8 +63,22 @@ class TypedJson:
                 if value is empty or (value is None and field.allow_null):
                     continue
                 problem = None if value is None else wrong_type(field, value)
+                if problem is None:
+                    problem = too_long(field, value)
                 if problem:
                     errors[field.field_name] = [problem]
             if errors:
                 raise ValidationError(errors)
         return super().to_internal_value(data)
+
+
+class StrictBooleanField(serializers.BooleanField):
+    """A flag in a form or multipart body (an upload's): `true` or `false`, as the schema
+    says, not DRF's HTML-form readings (`0`, `on`, `yes`...)."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool):
+            return data
+        if isinstance(data, str) and data.lower() in ("true", "false"):
+            return data.lower() == "true"
+        raise ValidationError(str(_("Must be true or false.")))

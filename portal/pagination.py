@@ -6,6 +6,7 @@ defines its generic views, so this module must not import them.
 A cursor is the client's to send back, so it is checked like any input: one that does
 not decode, or whose position is not a value of the ordering field, is a 400 naming
 `cursor` (DRF answers 404 for the first and fails in the database for the second).
+An empty cursor is no cursor: the first page.
 """
 
 import base64
@@ -62,7 +63,7 @@ class IdCursorPagination(CursorPagination):
 
     def decode_cursor(self, request):
         raw = request.query_params.get(self.cursor_query_param)
-        if raw is not None and not self.well_formed(raw):
+        if raw and not self.well_formed(raw):
             raise _bad_cursor()
         try:
             cursor = super().decode_cursor(request)

@@ -20,12 +20,22 @@ from django.contrib.auth.password_validation import MinimumLengthValidator, get_
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.plumbing import ResolvedComponent, is_serializer
+from rest_framework.fields import CharField, SlugField
 from rest_framework.validators import UniqueTogetherValidator, UniqueValidator
 
 from portal.api import HOUR_MINUTE, HourMinuteField, RefusalSerializer
 from portal.models import validate_timezone
+from portal.validators import validate_single_line
 
 TIME_ZONES = sorted(zoneinfo.available_timezones())
+NO_NUL = r"^[^\u0000]*$"
+# What Python's str.strip() removes (DRF trims text with it), and NUL.
+_SPACE = r"\t\n\v\f\r \u001c-\u001f\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+NOT_BLANK = rf"^[^\u0000]*[^{_SPACE}\u0000][^\u0000]*$"
+SLUG = r"^[-a-zA-Z0-9_]+$"
+# One line (portal.validators.LINE_BREAKS, none of them), not blank, no NUL.
+_BREAKS = r"\n\r\v\f\u001c-\u001e\u0085\u2028\u2029"
+ONE_LINE = rf"^[^{_BREAKS}\u0000]*[^{_SPACE}\u0000][^{_BREAKS}\u0000]*$"
 
 BODY_METHODS = {"POST", "PUT", "PATCH"}
 
@@ -148,6 +158,15 @@ class PortalAutoSchema(AutoSchema):
             schema["enum"] = TIME_ZONES
         if getattr(field, "style", {}).get("input_type") == "password":
             schema.update(_password_rules())
+        elif isinstance(field, SlugField) and not field.allow_unicode:
+            schema["pattern"] = SLUG
+        elif validate_single_line in field.validators and direction == "request":
+            schema["pattern"] = ONE_LINE
+        elif isinstance(field, CharField) and direction == "request":
+            # DRF refuses NUL in any text, and text that is blank once trimmed where blank
+            # is not allowed.
+            blank_ok = field.allow_blank or not field.trim_whitespace
+            schema.setdefault("pattern", NO_NUL if blank_ok else NOT_BLANK)
         return schema
 
 
@@ -163,8 +182,8 @@ def _names_must_be_unique(serializer) -> bool:
 
 def _password_rules() -> dict:
     """What a password needs (settings.AUTH_PASSWORD_VALIDATORS), as far as a schema says it:
-    the minimum length, and not only digits."""
-    rules = {"pattern": r"\D"}
+    the minimum length, and not only digits (nor any NUL)."""
+    rules = {"pattern": r"^[^\u0000]*[^\u00000-9][^\u0000]*$"}
     for validator in get_password_validators(settings.AUTH_PASSWORD_VALIDATORS):
         if isinstance(validator, MinimumLengthValidator):
             rules["minLength"] = validator.min_length

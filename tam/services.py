@@ -12,6 +12,7 @@ from contracts.models import BusinessCalendar
 from incidents.models import Incident
 from incidents.services import incident_assign, incident_update
 from incidents.services.status import UNCHANGED
+from portal.errors import ContractRuleError
 from portal.models import User
 from tam.desk import Queue, queue_condition, urgency_ordered
 from tam.models import Absence, DutyShift, WorkingHours
@@ -52,6 +53,12 @@ def bulk_update(
                 raise ValidationError(
                     _("%(number)s: %(problem)s")
                     % {"number": incident.number, "problem": " ".join(exc.messages)}
+                ) from exc
+            except ContractRuleError as exc:
+                raise ContractRuleError(
+                    exc.code,
+                    _("%(number)s: %(problem)s")
+                    % {"number": incident.number, "problem": exc.detail},
                 ) from exc
     return len(incidents)
 

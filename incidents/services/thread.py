@@ -2,7 +2,7 @@
 
 from collections.abc import Iterable
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
@@ -14,6 +14,7 @@ from incidents.models import Attachment, EntryKind, EventKind, Incident, Status,
 from incidents.notifications import notify
 from incidents.services.locking import locked_incident
 from incidents.services.status import set_status
+from portal.errors import ContractRuleError, RuleCode
 from portal.models import User
 
 
@@ -53,7 +54,7 @@ def incident_reply(
         raise ValidationError({"body": [_("Write a message.")]})
     staff = author.is_provider_staff
     if internal and not staff:
-        raise ValidationError({"internal": [_("Internal notes are for the provider's staff.")]})
+        raise PermissionDenied(_("Internal notes are for the provider's staff."))
     uploads = list(uploads)
     for upload, _sample in uploads:
         files.check_size(upload)
@@ -63,8 +64,9 @@ def incident_reply(
             incident = locked_incident(incident, clocks=True)
             now = timezone.now()  # after the locks: the reply happens when it commits
             if not incident.accepts_replies:
-                raise ValidationError(
-                    {"body": [_("This incident is closed. Reopen it or file a new one.")]}
+                raise ContractRuleError(
+                    RuleCode.STATUS_CONFLICT,
+                    _("This incident is closed. Reopen it or file a new one."),
                 )
             counts = bool(staff and not internal and (qualified is None or qualified))
             entry = ThreadEntry.objects.create(
@@ -121,7 +123,7 @@ def attachment_add(
         with transaction.atomic():
             incident = locked_incident(incident)
             if not incident.accepts_replies:
-                raise ValidationError({"file": [_("This incident is closed.")]})
+                raise ContractRuleError(RuleCode.STATUS_CONFLICT, _("This incident is closed."))
             attachment = attachment_row(incident=incident, actor=actor, saved=saved, sample=sample)
             timeline.record(
                 incident,

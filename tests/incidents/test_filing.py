@@ -152,10 +152,10 @@ def test_customers_cannot_backdate_or_file_for_another_organisation(api, ours, t
             ),
             format="json",
         )
-    assert response.status_code == 201
-    incident = Incident.objects.get(pk=response.json()["id"])
-    assert incident.organization == ours.organization
-    assert (incident.received_at, incident.channel) == (T, "api")
+    assert response.status_code == 403, response.content
+    detail = response.json()["detail"]
+    assert all(field in detail for field in ("organization", "received_at", "channel"))
+    assert not Incident.objects.exists()
 
 
 def test_another_organisations_contract_reads_as_no_such_contract(api, ours, theirs):
@@ -209,7 +209,6 @@ def test_staff_form_logs_an_email_for_a_customer(client, ours, staff):
         ({"severity": 5}, "severity"),
         ({"severity": 0}, "severity"),
         ({"kind": "wish"}, "kind"),
-        ({"kind": "health_check"}, "kind"),
         ({"title": ""}, "title"),
         ({"title": "x" * 201}, "title"),
         ({"description": ""}, "description"),
@@ -220,6 +219,13 @@ def test_bad_input_is_a_400_naming_the_field(api, ours, change, field):
     response = api(ours.member).post(URL, payload(**change), format="json")
     assert response.status_code == 400
     assert list(response.json()) == [field]
+    nothing_written(ours.organization)
+
+
+def test_a_customer_filing_a_health_check_is_refused_as_the_providers_to_book(api, ours):
+    response = api(ours.member).post(URL, payload(kind="health_check"), format="json")
+    assert response.status_code == 403
+    assert "booked with your provider" in response.json()["detail"]
     nothing_written(ours.organization)
 
 

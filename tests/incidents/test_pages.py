@@ -120,8 +120,11 @@ def test_customers_see_close_and_reopen_only_when_they_can_use_them(client, ours
 def test_a_customer_cannot_reopen_an_incident_that_is_still_open(api, ours):
     incident = IncidentFactory(actor=ours.member, severity=2)
     response = api(ours.member).patch(f"/api/v1/incidents/{incident.pk}/", {"status": "open"})
-    assert response.status_code == 400
-    assert response.json() == {"status": ["Only a resolved or closed incident can be reopened."]}
+    assert response.status_code == 409
+    assert response.json() == {
+        "code": "status_conflict",
+        "detail": "Only a resolved or closed incident can be reopened.",
+    }
 
 
 # -- the list -----------------------------------------------------------------------------

@@ -47,9 +47,9 @@ def test_staff_transitions_follow_the_transition_table(tenant, staff, api, origi
         changed = events(incident, "status_changed")[-1]
         assert (changed.data["old"], changed.data["new"]) == (origin, target)
         assert changed.actor == engineer
-    else:
-        assert response.status_code == 400, response.content
-        assert "status" in response.json()
+    else:  # a move the current status does not allow: a conflict with the incident's state
+        assert response.status_code == 409, response.content
+        assert response.json()["code"] == "status_conflict"
         assert incident.status == origin
         assert len(events(incident)) == before
 
@@ -85,8 +85,9 @@ def test_customer_may_reopen_only_within_14_days_of_resolution(
         assert response.status_code == 200, response.content
         assert incident.status == "open"
     else:
-        assert response.status_code == 400, response.content
-        assert "file a new incident" in " ".join(response.json()["status"])
+        assert response.status_code == 409, response.content
+        assert response.json()["code"] == "status_conflict"
+        assert "file a new incident" in response.json()["detail"]
         assert incident.status == "resolved"
 
 
@@ -119,8 +120,8 @@ def test_replying_to_a_closed_incident_is_refused(tenant, staff, api):
             response = api(user).post(
                 f"/api/v1/incidents/{incident.pk}/replies/", {"body": "still broken"}
             )
-            assert response.status_code == 400, response.content
-            assert "body" in response.json()
+            assert response.status_code == 409, response.content
+            assert response.json()["code"] == "status_conflict"
     assert not ThreadEntry.objects.filter(incident=incident, kind="reply").exists()
 
 
@@ -208,8 +209,8 @@ def test_a_refused_status_in_a_patch_undoes_the_severity_change_beside_it(tenant
         incident = IncidentFactory(actor=tenant.member, severity=3)
         before = (IncidentEvent.objects.count(), clock(incident).due_at)
         response = patch(client_for(staff["engineer"]), incident, severity=1, status="new")
-    assert response.status_code == 400
-    assert "status" in response.json()
+    assert response.status_code == 409
+    assert response.json()["code"] == "status_conflict"
     incident.refresh_from_db()
     assert incident.severity == 3
     assert (IncidentEvent.objects.count(), clock(incident).due_at) == before

@@ -155,8 +155,9 @@ def test_token_endpoint_refuses_bad_credentials(client, ours):
         {"email": ours.admin.email, "password": "wrong"},
         content_type="application/json",
     )
-    assert response.status_code == 400
-    assert "Unable to log in" in response.json()["non_field_errors"][0]
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == "Token"
+    assert "Unable to log in" in response.json()["detail"]
     missing = client.post("/api/v1/auth/token/", {}, content_type="application/json")
     assert missing.status_code == 400
     assert set(missing.json()) == {"email", "password"}

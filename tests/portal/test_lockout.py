@@ -75,7 +75,7 @@ def test_a_locked_account_gets_no_token_from_another_address(client, ours):
 
 def test_token_endpoint_failures_lock_the_login_page(client, ours):
     for _ in range(LIMIT):
-        assert token_login(client, ours.member.email, "wrong guess").status_code in (400, 429)
+        assert token_login(client, ours.member.email, "wrong guess").status_code in (401, 429)
     assert_locked_page(page_login(client, ours.member.email, PASSWORD))
 
 

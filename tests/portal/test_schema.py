@@ -169,8 +169,8 @@ def test_request_bodies_are_json_except_uploads_and_the_token_endpoint(schema):
         if "requestBody" not in operation:
             continue
         types = set(operation["requestBody"]["content"])
-        if path.endswith("/attachments/"):
-            assert types == {"multipart/form-data", "application/x-www-form-urlencoded"}
+        if path.endswith("/attachments/"):  # a file travels only in a multipart body
+            assert types == {"multipart/form-data"}
         elif path != "/api/v1/auth/token/":
             assert types == {"application/json"}, f"{method.upper()} {path}"
 

@@ -66,7 +66,7 @@ def test_token_requests_are_limited_per_address_and_rotating_the_header_does_not
             content_type="application/json",
             HTTP_X_FORWARDED_FOR=f"10.1.2.{number}",
         )
-        assert response.status_code == 400
+        assert response.status_code == 401
     assert_throttled(
         client.post(
             TOKEN,
@@ -82,7 +82,7 @@ def test_token_requests_are_limited_per_address_and_rotating_the_header_does_not
         content_type="application/json",
         REMOTE_ADDR="192.0.2.44",
     )
-    assert response.status_code == 400
+    assert response.status_code == 401
 
 
 def test_anonymous_callers_are_limited_per_address(client, rates):

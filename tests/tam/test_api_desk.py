@@ -85,8 +85,8 @@ def test_an_unknown_sort_or_queue_is_a_400_naming_it(api, staff, params, field):
 
 def test_queues_are_for_staff(api, ours, queue_mix):
     response = api(ours.member).get(URL, {"queue": "unassigned"})
-    assert response.status_code == 400
-    assert "queue" in response.json()
+    assert response.status_code == 403
+    assert "Queues are for the provider's staff" in response.json()["detail"]
     # Their own incidents by urgency are fine: the order reveals nothing of others.
     body = results(api(ours.member).get(URL, {"sort": "urgency"}))
     assert {r["organization"] for r in body["results"]} == {ours.organization.pk}

@@ -1,0 +1,148 @@
+"""Schemathesis hooks for tests/portal/test_schemathesis.py: the ids that exist.
+
+A schema says an id is a whole number; it cannot say which numbers name a contract the
+caller may use. Before each request, a whole number where a known object is named (a body
+field or a path parameter) becomes the id of one that exists, so valid requests reach the
+code behind the lookup. Values of the wrong type, which test the refusals, are left alone;
+schemathesis classifies the case again after this hook.
+
+The ids come from PORTAL_FUZZ_IDS (JSON) and the caller's role from PORTAL_FUZZ_ROLE,
+written by the test. Rules across fields are kept too (`_coherent`).
+"""
+
+import datetime
+import itertools
+import json
+import os
+import re
+import uuid
+
+import schemathesis
+
+IDS = json.loads(os.environ.get("PORTAL_FUZZ_IDS", "{}"))
+ROLE = os.environ.get("PORTAL_FUZZ_ROLE", "")
+ADDRESS = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+FRESH = itertools.count(1)
+EARLIEST = datetime.datetime(2000, 1, 2, tzinfo=datetime.UTC)
+NOW = datetime.datetime.now(datetime.UTC)
+
+# Body fields naming another object, and which kind of object they name.
+BODY_REFERENCES = {
+    "organization": "organization",
+    "contract": "contract",
+    "tier": "tier",
+    "calendar": "calendar",
+    "staff": "staff",
+    "tam": "staff",
+    "backup_tam": "backup_staff",
+    "assignee": "staff",
+    "product": "product",
+}
+# A path's first segment after /api/v1/, and the object its {id} names. Never the run's
+# own token or the caller's own account: revoking or demoting those would end the run.
+PATH_REFERENCES = {
+    "incidents": "incident",
+    "organizations": "organization",
+    "contracts": "contract",
+    "tiers": "tier",
+    "calendars": "calendar",
+    "staff": "colleague",
+    "auth": "spare_token",
+}
+
+
+def _whole_number(value) -> bool:
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        return True
+    return isinstance(value, str) and value.isascii() and value.isdigit()
+
+
+def _moment(value):
+    try:
+        return datetime.datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _coherent(method: str, path: str, body: dict) -> None:
+    """Rules across fields, or on what already exists, that a schema cannot state. Each
+    is one the API enforces with a 400 naming the field (tests elsewhere prove it); here
+    the generated body is made to keep it, so the run reaches what lies behind it."""
+    # A close reason goes only with closing.
+    if "reason" in body and body.get("status") != "closed":
+        del body["reason"]
+    # A span ends after it starts (rota, absences).
+    starts, ends = _moment(body.get("starts_at")), _moment(body.get("ends_at"))
+    if starts and ends and ends <= starts:
+        body["ends_at"] = (starts + datetime.timedelta(hours=1)).isoformat()
+    # A span changed at one end keeps the other end after it.
+    if method == "PATCH" and ("starts_at" in body) != ("ends_at" in body):
+        if starts:
+            body["ends_at"] = (starts + datetime.timedelta(hours=1)).isoformat()
+        elif ends:
+            body["starts_at"] = (ends - datetime.timedelta(hours=1)).isoformat()
+    # A report is received after 2000 and not in the future (staff filing).
+    received = _moment(body.get("received_at"))
+    if received and received.tzinfo and not (EARLIEST <= received <= NOW):
+        body["received_at"] = NOW.isoformat()
+    # A contract: its dates in order (both ends given together), a TAM before a backup.
+    if path.startswith("/api/v1/contracts/"):
+        for one, other in (("starts_on", "ends_on"), ("ends_on", "starts_on")):
+            if _moment(body.get(one)) and other not in body:
+                body[other] = body[one]
+        if _moment(body.get("starts_on")) and "renewal_valid_until" not in body:
+            body["renewal_valid_until"] = None
+    first, last = _moment(body.get("starts_on")), _moment(body.get("ends_on"))
+    if first and last and last < first:
+        body["ends_on"] = body["starts_on"]
+    renewal = _moment(body.get("renewal_valid_until"))
+    if renewal and first and renewal < first:
+        body["renewal_valid_until"] = body["starts_on"]
+    if body.get("backup_tam") is not None and body.get("tam") is None:
+        body["tam"] = IDS["staff"]
+    if "tam" in body and body["tam"] is None:
+        body["backup_tam"] = None
+    # A tier: one target per severity and metric.
+    if isinstance(body.get("targets"), list):
+        seen, targets = set(), []
+        for target in body["targets"]:
+            key = (
+                json.dumps([target.get("severity"), target.get("metric")], default=str)
+                if isinstance(target, dict)
+                else id(target)
+            )
+            if key not in seen:
+                seen.add(key)
+                targets.append(target)
+        body["targets"] = targets
+    # An address names one person: a new contact or staff member gets a fresh one.
+    email = body.get("email")
+    adding = path.endswith("/members/") or path == "/api/v1/staff/"
+    if method == "POST" and adding and isinstance(email, str) and ADDRESS.fullmatch(email):
+        body["email"] = f"fuzz-{next(FRESH)}-{uuid.uuid4().hex[:8]}@example.test"
+    # Staff filing name the customer they file for (customers may not).
+    if method == "POST" and path == "/api/v1/incidents/" and ROLE == "provider":
+        body.setdefault("organization", IDS["organization"])
+        body.setdefault("contract", IDS["contract"])
+
+
+@schemathesis.hook
+def before_call(context, case, kwargs):
+    if isinstance(case.body, dict):
+        for field, kind in BODY_REFERENCES.items():
+            if kind in IDS and _whole_number(case.body.get(field)):
+                case.body[field] = IDS[kind]
+        _coherent(case.method.upper(), case.operation.path, case.body)
+    parameters = case.path_parameters or {}
+    resource = case.operation.path.removeprefix("/api/v1/").split("/")[0]
+    for name, value in parameters.items():
+        if not _whole_number(value):
+            continue
+        if name == "organization_pk":
+            parameters[name] = IDS["organization"]
+        elif name == "id" and "/members/" in case.operation.path:
+            parameters[name] = IDS["membership"]
+        elif name == "id" and PATH_REFERENCES.get(resource) in IDS:
+            parameters[name] = IDS[PATH_REFERENCES[resource]]
