@@ -6,12 +6,10 @@ from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
     extend_schema,
-    extend_schema_field,
 )
 from rest_framework import (
     mixins,
     renderers,
-    serializers,
     status,
     viewsets,
 )
@@ -21,30 +19,30 @@ from rest_framework.exceptions import ValidationError as DRFValidationError
 from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 
-from contracts.models import ClockKind, Contract, Metric, Product, Severity
+from contracts.models import Severity
 from incidents import files, selectors, services
 from incidents.filters import ACTIVE, IncidentFilter
 from incidents.models import (
     Channel,
-    ClockStop,
-    CloseReason,
-    EventKind,
     Incident,
     Kind,
-    SlaClock,
     Status,
 )
-from incidents.rules import DESCRIPTION_MAX, REPLY_MAX, TITLE_MAX
+from incidents.serializers import (
+    AttachmentSerializer,
+    EventSerializer,
+    IncidentCreateSerializer,
+    IncidentSerializer,
+    IncidentUpdateSerializer,
+    ReplySerializer,
+    UploadSerializer,
+)
 from incidents.services.status import UNCHANGED
 from portal.api import RefusalSerializer
 from portal.filters import MAX_TEXT, checked
-from portal.json_types import StrictBooleanField, TypedJson
-from portal.models import Organization, User
 from portal.pagination import IdCursorPagination, IdOrderPagination
 from portal.parsers import MultiPartParser
-from portal.selectors import staff_members
 from portal.uploads import install_upload_handler
-from portal.validators import validate_not_too_early, validate_single_line
 from tam.desk import Queue, decode_cursor, queue_condition, urgency_page
 
 URGENCY_SORT = "urgency"
@@ -56,8 +54,6 @@ FILING_REFUSALS = (  # a filing's 409s (API.md, Incidents)
 )
 # Filing on a customer's behalf: which organisation, by what channel, received when.
 STAFF_FILING_FIELDS = frozenset({"organization", "channel", "received_at"})
-# The reasons a close may give (the schema's ReasonEnum).
-CLOSE_REASONS = [CloseReason.DUPLICATE.value, CloseReason.FILED_IN_ERROR.value]
 
 
 class FileRenderer(renderers.BaseRenderer):
@@ -76,192 +72,6 @@ class FileRenderer(renderers.BaseRenderer):
 
 class IncidentCursorPagination(IdCursorPagination):
     ordering = ("-received_at", "-id")
-
-
-class ClockSerializer(TypedJson, serializers.Serializer):
-    target_minutes = serializers.IntegerField()
-    clock = serializers.ChoiceField(source="kind", choices=ClockKind.choices)
-    due_at = serializers.DateTimeField(allow_null=True)
-    warn_at = serializers.DateTimeField(allow_null=True)
-    stopped_at = serializers.DateTimeField(allow_null=True)
-    breached_at = serializers.DateTimeField(allow_null=True)
-    paused = serializers.SerializerMethodField()
-    stop_reason = serializers.SerializerMethodField()
-    met = serializers.BooleanField(
-        allow_null=True,
-        help_text="true: stopped by the event it measures (a qualified response, a "
-        "resolution) at or before `due_at`, never breached; false: breached, or stopped "
-        "after `due_at`; null: still running, or stopped without that event before "
-        "`due_at` (closed before a response): neither met nor breached.",
-    )
-
-    def get_paused(self, clock: SlaClock) -> bool:
-        return clock.paused_at is not None
-
-    @extend_schema_field(
-        serializers.ChoiceField(
-            choices=[c for c in ClockStop.values if c],
-            allow_null=True,
-            help_text="Why the clock stopped: `measured` by the event it measures, `closed` "
-            "before that event, `no_target` at a severity without a target; null while "
-            "it runs.",
-        )
-    )
-    def get_stop_reason(self, clock: SlaClock) -> str | None:
-        return clock.stop_reason or None
-
-
-class SlaSerializer(TypedJson, serializers.Serializer):
-    first_response = ClockSerializer(allow_null=True)
-    resolution = ClockSerializer(allow_null=True)
-
-
-class IncidentSerializer(TypedJson, serializers.ModelSerializer):
-    organization = serializers.PrimaryKeyRelatedField(read_only=True)
-    contract = serializers.PrimaryKeyRelatedField(read_only=True)
-    assignee = serializers.IntegerField(source="assignee_id", read_only=True, allow_null=True)
-    product = serializers.IntegerField(source="product_id", read_only=True, allow_null=True)
-    sla = serializers.SerializerMethodField()
-
-    class Meta:
-        model = Incident
-        fields = [
-            "id",
-            "number",
-            "organization",
-            "contract",
-            "title",
-            "description",
-            "severity",
-            "kind",
-            "status",
-            "premium",
-            "channel",
-            "received_at",
-            "assignee",
-            "product",
-            "resolved_at",
-            "closed_at",
-            "close_reason",
-            "sla_due_at",
-            "sla_breached_at",
-            "sla",
-        ]
-        read_only_fields = ["sla_due_at", "sla_breached_at"]
-        extra_kwargs = {
-            "sla_due_at": {"help_text": "The nearest deadline of a running clock (urgency)."},
-            "sla_breached_at": {"help_text": "The earliest breach of a running clock."},
-        }
-
-    @extend_schema_field(SlaSerializer)
-    def get_sla(self, incident: Incident) -> dict:
-        clocks = {c.metric: c for c in incident.clocks.all()}
-        return {
-            metric: ClockSerializer(clocks[metric]).data if metric in clocks else None
-            for metric in Metric.values
-        }
-
-
-class IncidentCreateSerializer(TypedJson, serializers.Serializer):
-    title = serializers.CharField(max_length=TITLE_MAX, validators=[validate_single_line])
-    description = serializers.CharField(max_length=DESCRIPTION_MAX)
-    severity = serializers.IntegerField(min_value=1, max_value=4)
-    kind = serializers.ChoiceField(choices=Kind.choices, default=Kind.PROBLEM)
-    premium = serializers.BooleanField(
-        required=False,
-        allow_null=True,
-        default=None,
-        help_text="Premium (true) or standard (false), on a tier with a premium-incident "
-        "quota: a premium incident takes a unit of the contract year and gets the tier's "
-        "targets. Left out or null: premium while the contract year has a unit left, else "
-        "standard (as the web form preselects). On a tier without a quota every incident "
-        "is premium.",
-    )
-    contract = serializers.PrimaryKeyRelatedField(
-        queryset=Contract.objects.select_related("tier", "calendar"), required=False
-    )
-    product = serializers.PrimaryKeyRelatedField(
-        queryset=Product.objects.filter(is_active=True), required=False, allow_null=True
-    )
-    organization = serializers.PrimaryKeyRelatedField(
-        queryset=Organization.objects.all(),
-        required=False,
-        help_text="Staff only (a customer sending it gets 403): the customer filed for.",
-    )
-    channel = serializers.ChoiceField(
-        choices=Channel.choices,
-        required=False,
-        help_text="Staff only (a customer sending it gets 403); a customer's is `api`.",
-    )
-    received_at = serializers.DateTimeField(
-        required=False,
-        validators=[validate_not_too_early],
-        help_text="Staff only (a customer sending it gets 403): when the report came in.",
-    )
-
-    def __init__(self, *args, user: User | None = None, **kwargs):
-        super().__init__(*args, **kwargs)
-        if user is not None and not user.is_provider_staff:
-            # A customer names only their own contracts; anything else "does not exist",
-            # so the answer never tells whether another tenant's id is real.
-            self.fields["contract"].queryset = self.fields["contract"].queryset.filter(
-                organization__memberships__user=user
-            )
-
-
-class IncidentUpdateSerializer(TypedJson, serializers.Serializer):
-    severity = serializers.IntegerField(min_value=1, max_value=4, required=False)
-    status = serializers.ChoiceField(choices=Status.choices, required=False)
-    reason = serializers.ChoiceField(
-        choices=CLOSE_REASONS,
-        required=False,
-        allow_blank=True,
-    )
-    assignee = serializers.PrimaryKeyRelatedField(
-        queryset=staff_members(), required=False, allow_null=True
-    )
-
-
-class ReplySerializer(TypedJson, serializers.Serializer):
-    id = serializers.IntegerField(read_only=True)
-    body = serializers.CharField(max_length=REPLY_MAX)
-    internal = serializers.BooleanField(default=False)
-    qualified = serializers.BooleanField(required=False, allow_null=True, default=None)
-    kind = serializers.CharField(read_only=True)
-    author = serializers.IntegerField(source="author_id", read_only=True, allow_null=True)
-    by_staff = serializers.BooleanField(read_only=True)
-    qualified_response = serializers.BooleanField(read_only=True)
-    created_at = serializers.DateTimeField(read_only=True)
-
-
-class EventSerializer(TypedJson, serializers.Serializer):
-    id = serializers.IntegerField()
-    kind = serializers.ChoiceField(choices=EventKind.choices)
-    at = serializers.DateTimeField()
-    actor = serializers.IntegerField(source="actor_id", read_only=True, allow_null=True)
-    data = serializers.JSONField()
-
-
-class AttachmentSerializer(TypedJson, serializers.Serializer):
-    id = serializers.IntegerField(read_only=True)
-    name = serializers.CharField(source="original_name", read_only=True)
-    size = serializers.IntegerField(read_only=True)
-    sha256 = serializers.CharField(read_only=True)
-    sample = serializers.BooleanField(read_only=True)
-    created_at = serializers.DateTimeField(read_only=True)
-    download_url = serializers.SerializerMethodField()
-
-    def get_download_url(self, attachment) -> str:
-        request = self.context["request"]
-        return request.build_absolute_uri(
-            f"/api/v1/incidents/{attachment.incident_id}/attachments/{attachment.pk}/download/"
-        )
-
-
-class UploadSerializer(serializers.Serializer):
-    # An empty file is still a fact about the incident (an empty log, say).
-    file = serializers.FileField(allow_empty_file=True)
-    sample = StrictBooleanField(default=False)
 
 
 class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):

@@ -333,7 +333,7 @@ SPECTACULAR_SETTINGS = {
         "ClockEnum": "contracts.models.ClockKind",
         "RuleCodeEnum": "portal.errors.RuleCode",
         # Names clients generated code from stay when another field shares the word.
-        "ReasonEnum": "incidents.api.CLOSE_REASONS",
+        "ReasonEnum": "incidents.serializers.CLOSE_REASONS",
         "StaffRoleEnum": "portal.models.StaffRole",
         "MemberRoleEnum": "portal.models.MemberRole",
         "AbsenceReasonEnum": "tam.models.AbsenceReason",

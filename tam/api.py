@@ -20,7 +20,7 @@ from rest_framework.views import APIView
 
 from contracts.models import BusinessCalendar
 from incidents import selectors as incident_selectors
-from incidents.api import IncidentSerializer
+from incidents.serializers import IncidentSerializer
 from portal.api_views import StaffSerializer, StaffViewSet
 from portal.filters import IdFilter, checked
 from portal.json_types import TypedJson
