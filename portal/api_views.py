@@ -268,6 +268,10 @@ class StaffViewSet(
             return User.objects.none()
         return staff_members().order_by("-id")
 
+    @extend_schema(responses={201: StaffSerializer, 409: RefusalSerializer})
+    def create(self, request, *args, **kwargs):
+        return super().create(request, *args, **kwargs)
+
     def perform_create(self, serializer):
         data = serializer.validated_data
         serializer.instance = services.staff_create(

@@ -179,6 +179,13 @@ def staff_create(
     if role not in StaffRole.values:
         raise ValidationError({"role": f"Role must be one of {', '.join(StaffRole.values)}."})
     with transaction.atomic():
+        address = User.objects.normalize_email(email).lower()
+        if User.objects.filter(email__iexact=address).exists():
+            # A provider admin may know whose it is: name the conflict (409 already_exists).
+            raise ContractRuleError(
+                RuleCode.ALREADY_EXISTS,
+                _("A user with the e-mail %(email)s already exists.") % {"email": address},
+            )
         user = _new_user(email, password, staff_role=role, full_name=full_name)
         if not password:
             _enqueue_invitation(user)

@@ -187,8 +187,8 @@ MAX_INSTANT_LENGTH = 40
 
 
 def _instant(request, name: str):
-    raw = request.query_params.get(name, "")
-    if not raw:
+    raw = request.query_params.get(name)
+    if raw is None:
         return None
     try:
         value = parse_datetime(raw) if len(raw) <= MAX_INSTANT_LENGTH else None

@@ -23,6 +23,15 @@ def test_a_name_already_taken_is_a_409_already_exists(api, provider_admin):
     assert BusinessCalendar.objects.filter(name="Lisbon office").count() == 1
 
 
+def test_adding_staff_with_an_address_in_use_is_a_409_already_exists(api, provider_admin, ours):
+    response = api(provider_admin).post(
+        "/api/v1/staff/", {"email": ours.member.email.upper(), "role": "engineer"}
+    )
+    assert response.status_code == 409, response.content
+    assert response.json()["code"] == RuleCode.ALREADY_EXISTS
+    assert User.objects.filter(email__iexact=ours.member.email).count() == 1
+
+
 @pytest.mark.parametrize("time", ["9:00", "09:00\n", "09:00:00", "24:00", " 09:00"])
 def test_a_time_of_day_is_exactly_hh_mm(api, provider_admin, time):
     hours = [{"weekday": 0, "start": time, "end": "18:00"}]

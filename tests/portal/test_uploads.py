@@ -69,7 +69,7 @@ MULTIPART = f"multipart/form-data; boundary={BOUNDARY}"
     ("path", "fields", "status"),
     [
         ("/accounts/login/", {"login": "a@example.com", "password": "x"}, 403),
-        ("/api/v1/auth/token/", {"email": "a@example.com", "password": "x"}, 400),
+        ("/api/v1/auth/token/", {"email": "a@example.com", "password": "x"}, 401),
     ],
 )
 def test_files_sent_to_a_login_are_not_read(path, fields, status):

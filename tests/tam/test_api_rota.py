@@ -101,6 +101,10 @@ def test_the_rota_filters_by_instants(api, staff):
     before = client.get("/api/v1/rota/", {"to": (START + 12 * H).isoformat()})
     assert [r["id"] for r in before.json()["results"]] == [early.pk]
     assert client.get("/api/v1/rota/", {"from": "yesterday"}).status_code == 400
+    # An empty value is not an instant either (left out, the list is not limited).
+    empty = client.get("/api/v1/rota/?from=")
+    assert empty.status_code == 400
+    assert "from" in empty.json()
 
 
 def test_rota_now_names_the_duty_manager_on_shift(api, staff):
