@@ -35,6 +35,10 @@ _MAX_CLOSED_DAYS = 3660
 _WEEK = 7
 
 
+class NoWorkingTime(ValueError):
+    """The calendar has no working time to count on (no windows, or none for a long time)."""
+
+
 @dataclass(frozen=True)
 class WorkCalendar:
     """Weekly local working windows in an IANA time zone, minus whole-day holidays."""
@@ -213,17 +217,17 @@ class _Engine:
 
     def next_open(self, us: int, ordinal: int) -> int:
         if not self.has_windows:
-            raise ValueError("calendar has no working time")
+            raise NoWorkingTime("calendar has no working time")
         for o in range(ordinal, ordinal + _MAX_CLOSED_DAYS + 1):
             starts, ends, *_ = self.day(o)
             k = bisect_right(ends, us)
             if k < len(starts):
                 return max(us, starts[k])
-        raise ValueError(f"calendar has no working time within {_MAX_CLOSED_DAYS} days")
+        raise NoWorkingTime(f"calendar has no working time within {_MAX_CLOSED_DAYS} days")
 
     def add(self, us: int, ordinal: int, amount: int) -> int:
         if not self.has_windows:
-            raise ValueError("calendar has no working time")
+            raise NoWorkingTime("calendar has no working time")
         if amount == 0:
             return self.next_open(us, ordinal)
         day = self.day(ordinal)
@@ -251,7 +255,7 @@ class _Engine:
             closed = closed + 1 if day[4] == 0 else 0
             if closed > _MAX_CLOSED_DAYS:
                 break
-        raise ValueError(f"calendar has no working time within {_MAX_CLOSED_DAYS} days")
+        raise NoWorkingTime(f"calendar has no working time within {_MAX_CLOSED_DAYS} days")
 
     def total_between_days(self, first: int, stop: int) -> int:
         """Working time of whole days ``first`` .. ``stop - 1``."""

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from contracts.business_time import WorkCalendar, add_working_time
+from contracts.business_time import NoWorkingTime, WorkCalendar, add_working_time
 from contracts.models import BusinessCalendar, ClockKind, Contract, Metric
 
 
@@ -51,7 +51,7 @@ class ClockPlan:
     kind: ClockKind  # calendar time (24x7) or business time (the contract's calendar)
     target_minutes: int
     started_at: datetime.datetime
-    due_at: datetime.datetime
+    due_at: datetime.datetime | None  # None: the calendar has no working time
 
 
 def plan_clock(
@@ -69,7 +69,10 @@ def plan_clock(
     amount = datetime.timedelta(minutes=target.minutes)
     started_at = started_at.astimezone(datetime.UTC)
     if target.clock == ClockKind.BUSINESS:
-        due_at = add_working_time(work_calendar(contract.calendar), started_at, amount)
+        try:
+            due_at = add_working_time(work_calendar(contract.calendar), started_at, amount)
+        except NoWorkingTime:  # a calendar with no working time: nothing falls due
+            due_at = None
     else:
         due_at = started_at + amount
     return ClockPlan(

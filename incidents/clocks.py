@@ -7,7 +7,7 @@ never overwrite each other's fields.
 
 import datetime
 
-from contracts.business_time import add_working_time, working_time_between
+from contracts.business_time import NoWorkingTime, add_working_time, working_time_between
 from contracts.models import ClockKind, Contract, Metric
 from contracts.sla import plan_clock, work_calendar
 from incidents.deadlines import settle_deadlines
@@ -31,13 +31,20 @@ def _elapsed(contract: Contract, kind: str, start, end) -> datetime.timedelta:
     return end - start
 
 
-def deadlines(contract: Contract, clock: SlaClock) -> tuple[datetime.datetime, datetime.datetime]:
-    """(due_at, warn_at) from the original start, the target and the time spent paused."""
+def deadlines(
+    contract: Contract, clock: SlaClock
+) -> tuple[datetime.datetime | None, datetime.datetime | None]:
+    """(due_at, warn_at) from the original start, the target and the time spent paused;
+    (None, None) on a calendar with no working time to count on (nothing falls due until
+    it has some: a change to it re-plans the clock, incidents.replan)."""
     paused = datetime.timedelta(seconds=clock.paused_seconds)
     target = datetime.timedelta(minutes=clock.target_minutes)
-    due = _add(contract, clock.kind, clock.started_at, target + paused)
     share = contract.tier.warn_at_percent / 100
-    warn = _add(contract, clock.kind, clock.started_at, target * share + paused)
+    try:
+        due = _add(contract, clock.kind, clock.started_at, target + paused)
+        warn = _add(contract, clock.kind, clock.started_at, target * share + paused)
+    except NoWorkingTime:
+        return None, None
     return due, warn
 
 
@@ -67,7 +74,7 @@ def _breach_now(incident: Incident, clock: SlaClock, now) -> IncidentEvent | Non
         now,
         None,
         metric=clock.metric,
-        due_at=clock.due_at.isoformat(),
+        due_at=clock.due_at.isoformat() if clock.due_at else None,
         severity=incident.severity,
     )
     notify_breach(clock.pk, event, now)
@@ -111,10 +118,11 @@ def start_clocks(incident: Incident, now, actor=None) -> list[SlaClock]:
             metric=metric,
             clock=plan.kind,
             target_minutes=plan.target_minutes,
-            due_at=clock.due_at.isoformat(),
+            due_at=clock.due_at.isoformat() if clock.due_at else None,
             started_at=clock.started_at.isoformat(),
         )
-        if clock.due_at <= now:  # a call logged late can be past its deadline already
+        # A call logged late can be past its deadline already.
+        if clock.due_at is not None and clock.due_at <= now:
             _breach_now(incident, clock, now)
         clocks.append(clock)
     settle_deadlines([incident.pk])
@@ -156,7 +164,8 @@ def _run_again(
         **_warn_again(clock, now),
         **stamp(incident.contract, clock),
     )
-    record(incident, event, now, actor, metric=clock.metric, due_at=clock.due_at.isoformat())
+    due = clock.due_at.isoformat() if clock.due_at else None
+    record(incident, event, now, actor, metric=clock.metric, due_at=due)
 
 
 def resume_resolution(incident: Incident, now, actor=None) -> None:
@@ -220,7 +229,7 @@ def restart_clocks(incident: Incident, now, actor=None) -> None:
             event=EventKind.CLOCK_RESTARTED,
             clear="stopped_at",
         )
-        if clock.due_at <= now:
+        if clock.due_at is not None and clock.due_at <= now:
             _breach_now(incident, clock, now)
     settle_deadlines([incident.pk])
 

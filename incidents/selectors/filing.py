@@ -113,6 +113,10 @@ def _promise(user: User, contract: Contract | None, severity, premium: bool, rec
         ) % {"tier": contract.tier.name, "severity": severity}
     if plan is None:
         return _("No response target on this tier for this severity.")
+    if plan.due_at is None:
+        return _(
+            "The contract's calendar has no working hours yet: no response time can be promised."
+        )
     zone = organization_zone(contract.organization)
     values = {"when": f"{plan.due_at.astimezone(zone):%a %-d %b, %H:%M}", "zone": zone.key}
     passed = plan.due_at <= now  # a call logged after its deadline
