@@ -6,6 +6,7 @@ from collections.abc import Iterable
 import holidays as holiday_data
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from contracts import rules
 from contracts.calendar_changes import (
@@ -102,11 +103,22 @@ def contract_update(*, contract: Contract, **changes) -> Contract:
 def check_window(weekday: int, start: datetime.time, end: datetime.time) -> None:
     if not 0 <= weekday <= 6:
         raise ValidationError(
-            {"hours": [f"Weekday {weekday} is impossible: use 0 (Monday) to 6 (Sunday)."]}
+            {
+                "hours": [
+                    _("Weekday %(day)s is impossible: use 0 (Monday) to 6 (Sunday).")
+                    % {"day": weekday}
+                ]
+            }
         )
-    for label, value in (("start", start), ("end", end)):
+    for value in (start, end):
         if value.second or value.microsecond:
-            raise ValidationError({"hours": [f"Window {label} {value} must be whole minutes."]})
+            raise ValidationError(
+                {
+                    "hours": [
+                        _("A window's times are whole minutes (not %(value)s).") % {"value": value}
+                    ]
+                }
+            )
 
 
 def calendar_save(
@@ -130,7 +142,12 @@ def calendar_save(
             check_window(weekday, start, end)
             if (weekday, start) in seen:
                 raise ValidationError(
-                    {"hours": [f"Two windows start at {start:%H:%M} on weekday {weekday}."]}
+                    {
+                        "hours": [
+                            _("Two windows start at %(start)s on weekday %(day)s.")
+                            % {"start": f"{start:%H:%M}", "day": weekday}
+                        ]
+                    }
                 )
             seen.add((weekday, start))
     with transaction.atomic():
@@ -225,7 +242,14 @@ def tier_save(*, tier: Tier | None = None, targets: list[dict] | None = None, **
         for target in targets:
             key = (target["severity"], target["metric"])
             if key in seen:
-                raise ValidationError({"targets": [f"Severity {key[0]} has two {key[1]} targets."]})
+                raise ValidationError(
+                    {
+                        "targets": [
+                            _("Severity %(severity)s has two %(metric)s targets.")
+                            % {"severity": key[0], "metric": key[1]}
+                        ]
+                    }
+                )
             seen.add(key)
     with transaction.atomic():
         tier = tier or Tier()
@@ -254,12 +278,26 @@ def calendar_import_holidays(
     supported = holiday_data.list_supported_countries()
     if country not in supported:
         raise ValidationError(
-            {"country": [f"Unknown country code {country!r}: use ISO 3166-1 alpha-2, e.g. ES."]}
+            {
+                "country": [
+                    _("Unknown country code %(country)r: use ISO 3166-1 alpha-2, e.g. ES.")
+                    % {"country": country}
+                ]
+            }
         )
     if subdivision and subdivision.upper() not in supported[country]:
-        raise ValidationError({"subdivision": [f"{country} has no subdivision {subdivision!r}."]})
+        raise ValidationError(
+            {
+                "subdivision": [
+                    _("%(country)s has no subdivision %(subdivision)r.")
+                    % {"country": country, "subdivision": subdivision}
+                ]
+            }
+        )
     if not 1900 <= year <= 2200:
-        raise ValidationError({"year": [f"Year {year} is out of range (1900-2200)."]})
+        raise ValidationError(
+            {"year": [_("Year %(year)s is out of range (1900-2200).") % {"year": year}]}
+        )
     found = holiday_data.country_holidays(
         country, subdiv=subdivision.upper() if subdivision else None, years=year
     )

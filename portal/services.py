@@ -29,6 +29,10 @@ def _enqueue_invitation(user: User) -> None:
     transaction.on_commit(lambda: send_invitation.delay(user.pk))
 
 
+def _roles_message(roles) -> str:
+    return _("Role must be one of %(roles)s.") % {"roles": ", ".join(roles.values)}
+
+
 def _new_user(email: str, password: str | None, *, taken: str | None = None, **extra) -> User:
     """A new user; `taken` is what to say if the address is already someone's login."""
     email = User.objects.normalize_email(email).lower()
@@ -58,7 +62,7 @@ def member_add(
 ) -> Membership:
     """Add a contact to an organisation within its tier's contact limit, and invite them."""
     if role not in MemberRole.values:
-        raise ValidationError({"role": f"Role must be one of {', '.join(MemberRole.values)}."})
+        raise ValidationError({"role": _roles_message(MemberRole)})
     with transaction.atomic():
         # Lock the organisation so concurrent additions cannot both pass the limit.
         Organization.objects.select_for_update().get(pk=organization.pk)
@@ -155,7 +159,7 @@ def member_update(
 ) -> Membership:
     """A contact's name and role, as their customer admin (or a provider admin) sets them."""
     if role is not None and role not in MemberRole.values:
-        raise ValidationError({"role": f"Role must be one of {', '.join(MemberRole.values)}."})
+        raise ValidationError({"role": _roles_message(MemberRole)})
     with transaction.atomic():
         Organization.objects.select_for_update().get(pk=membership.organization_id)
         if role is not None and role != membership.role:
@@ -177,7 +181,7 @@ def staff_create(
     *, email: str, role: str, password: str | None = None, full_name: str = ""
 ) -> User:
     if role not in StaffRole.values:
-        raise ValidationError({"role": f"Role must be one of {', '.join(StaffRole.values)}."})
+        raise ValidationError({"role": _roles_message(StaffRole)})
     with transaction.atomic():
         address = User.objects.normalize_email(email).lower()
         if User.objects.filter(email__iexact=address).exists():
