@@ -101,6 +101,19 @@ class TargetSerializer(TypedJson, serializers.Serializer):
         'business time; "30 minutes", "4 hours", "2 calendar days" on calendar time.',
     )
 
+    def to_internal_value(self, data):
+        # A target is whole even in a PATCH of its tier (DRF would let a partial update
+        # skip the nested fields it requires).
+        if isinstance(data, dict):
+            missing = [
+                name for name in ("severity", "metric", "minutes", "clock") if name not in data
+            ]
+            if missing:
+                raise serializers.ValidationError(
+                    {name: [_("This field is required.")] for name in missing}
+                )
+        return super().to_internal_value(data)
+
 
 class TierSerializer(TypedJson, serializers.ModelSerializer):
     targets = TargetSerializer(many=True, required=False)

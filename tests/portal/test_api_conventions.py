@@ -4,7 +4,7 @@ relies on, each pinned by a direct request."""
 import pytest
 from rest_framework.test import APIClient
 
-from contracts.models import BusinessCalendar
+from contracts.models import BusinessCalendar, Tier
 from portal.errors import RuleCode
 from portal.models import User
 
@@ -138,3 +138,15 @@ def test_an_id_given_as_a_string_is_a_400(api, ours):
     )
     assert response.status_code == 400
     assert set(response.json()) == {"severity", "contract"}
+
+
+def test_a_tier_patch_takes_only_whole_targets(api, provider_admin):
+    tier = Tier.objects.get(code="msa-enterprise")
+    before = list(tier.targets.values_list("severity", "metric", "minutes", "clock"))
+    response = api(provider_admin).patch(
+        f"/api/v1/tiers/{tier.pk}/", {"targets": [{"severity": 1, "minutes": 30}]}, format="json"
+    )
+    assert response.status_code == 400, response.content
+    # DRF names the item by its index in a partial update's errors.
+    assert set(response.json()["targets"]["0"]) == {"metric", "clock"}
+    assert list(tier.targets.values_list("severity", "metric", "minutes", "clock")) == before
