@@ -4,6 +4,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from contracts.models import ClockKind, Contract, Metric, Product
+from contracts.sla import target_words
 from incidents.models import (
     Channel,
     ClockStop,
@@ -27,6 +28,10 @@ CLOSE_REASONS = [CloseReason.DUPLICATE.value, CloseReason.FILED_IN_ERROR.value]
 class ClockSerializer(TypedJson, serializers.Serializer):
     target_minutes = serializers.IntegerField()
     clock = serializers.ChoiceField(source="kind", choices=ClockKind.choices)
+    words = serializers.SerializerMethodField(
+        help_text='The target as the pages and e-mails write it ("6 working hours", '
+        '"30 minutes", "2 calendar days").'
+    )
     due_at = serializers.DateTimeField(allow_null=True)
     warn_at = serializers.DateTimeField(allow_null=True)
     stopped_at = serializers.DateTimeField(allow_null=True)
@@ -40,6 +45,9 @@ class ClockSerializer(TypedJson, serializers.Serializer):
         "after `due_at`; null: still running, or stopped without that event before "
         "`due_at` (closed before a response): neither met nor breached.",
     )
+
+    def get_words(self, clock: SlaClock) -> str:
+        return target_words(clock.target_minutes, clock.kind)
 
     def get_paused(self, clock: SlaClock) -> bool:
         return clock.paused_at is not None

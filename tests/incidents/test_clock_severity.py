@@ -103,6 +103,8 @@ def test_only_staff_may_change_severity(tenant, staff, api):
     assert accepted.status_code == 200, accepted.content
     assert accepted.json()["severity"] == 1
     assert accepted.json()["sla"]["first_response"]["target_minutes"] == 30
+    # The same words as the pages and e-mails (contracts.sla.target_words).
+    assert accepted.json()["sla"]["first_response"]["words"] == "30 minutes"
 
 
 def test_a_breached_clock_is_kept_when_the_new_severity_has_no_target(staff):
