@@ -14,6 +14,11 @@ from contracts.calendar_models import (  # noqa: F401 (the app's models, one nam
     CalendarWindow,
     Holiday,
 )
+from contracts.catalogue_models import (  # noqa: F401 (the app's models, one namespace)
+    DatabaseRelease,
+    LifecycleStage,
+    ProductVersion,
+)
 from portal.models import Organization, StaffRole
 
 SEVERITY_NAMES = {1: "Critical", 2: "High", 3: "Medium", 4: "Low"}
@@ -278,6 +283,13 @@ class Contract(models.Model):
         limit_choices_to={"staff_role__in": [StaffRole.TAM, StaffRole.ADMIN]},
         help_text="Takes the TAM's new incidents while the TAM is away.",
         verbose_name=_("backup TAM"),
+    )
+    products = models.ManyToManyField(
+        Product,
+        blank=True,
+        related_name="contracts",
+        help_text=_("The products the contract covers: what the customer holds."),
+        verbose_name=_("products"),
     )
     created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 

@@ -25,7 +25,15 @@ class IncidentAdmin(admin.ModelAdmin):
 
 @admin.register(Notification)
 class NotificationAdmin(admin.ModelAdmin):
-    list_display = ["event_kind", "recipient", "status", "attempts", "next_attempt_at", "sent_at"]
+    list_display = [
+        "event_kind",
+        "topic",
+        "recipient",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "sent_at",
+    ]
     list_filter = ["status", "event_kind"]
     list_select_related = ["incident"]
     readonly_fields = [f.name for f in Notification._meta.fields]

@@ -38,6 +38,25 @@ class Kind(models.TextChoices):
     MALWARE_SAMPLE = "malware_sample", "Malware sample"
 
 
+class Stage(models.TextChoices):
+    """Where a request workflow is (`incidents.stages` holds each kind's moves). Empty for
+    the kinds that have no stages."""
+
+    NONE = "", "—"
+    # Signature change requests.
+    RECEIVED = "received", _("Received")
+    ANALYSING = "analysing", _("Analysing")
+    RELEASED = "released", _("Fix released")
+    INFORMED = "informed", _("Customer informed")
+    NOT_CONFIRMED = "not_confirmed", _("Not confirmed")
+    # Private patches.
+    REQUESTED = "requested", _("Requested")
+    ACCEPTED = "accepted", _("Accepted")
+    DECLINED = "declined", _("Declined")
+    IN_DEVELOPMENT = "in_development", _("In development")
+    DELIVERED = "delivered", _("Delivered")
+
+
 class Channel(models.TextChoices):
     PORTAL = "portal", "Web portal"
     API = "api", "API"
@@ -73,6 +92,9 @@ class EventKind(models.TextChoices):
     PREMIUM_REFUNDED = "premium_refunded", _("Premium incident refunded")
     ROUTED = "routed", _("Routed")
     OWNER_AWAY = "owner_away", _("Owner away")
+    STAGE_CHANGED = "stage_changed", _("Stage changed")
+    CHECK_OVERRIDDEN = "check_overridden", _("Database check overridden")
+    SAMPLE_ANALYSED = "sample_analysed", _("Sample analysed")
 
 
 class RouteReason(models.TextChoices):
@@ -98,6 +120,9 @@ class Incident(models.Model):
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.PROBLEM)
     product = models.ForeignKey(Product, on_delete=models.PROTECT, null=True, blank=True)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.NEW)
+    stage = models.CharField(
+        max_length=20, choices=Stage.choices, blank=True, default=Stage.NONE, db_default=""
+    )
     premium = models.BooleanField(default=False)
     channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.PORTAL)
     received_at = models.DateTimeField()
@@ -256,6 +281,8 @@ class Attachment(models.Model):
             models.UniqueConstraint(
                 fields=["organization", "stored_name"], name="attachment_org_stored_name"
             ),
+            # The target of the tenant children's composite keys (migration 0013).
+            models.UniqueConstraint(fields=["id", "organization"], name="attachment_id_org"),
         ]
 
     def __str__(self) -> str:
@@ -375,67 +402,14 @@ class IncidentEvent(models.Model):
         return f"{self.kind} on {self.incident_id} at {self.at:%Y-%m-%d %H:%M}"
 
 
-class OutboxStatus(models.TextChoices):
-    PENDING = "pending", "Pending"
-    SENT = "sent", "Sent"
-    FAILED = "failed", "Failed"
-
-
-class Notification(models.Model):
-    """An e-mail to send. The unique key makes a second copy of the same message impossible."""
-
-    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
-    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="notifications")
-    event = models.ForeignKey(IncidentEvent, on_delete=models.CASCADE, related_name="+")
-    event_kind = models.CharField(max_length=30, choices=EventKind.choices)
-    recipient = models.EmailField()
-    # For SLA warnings and breaches: the clock and the deadline they are about, so a
-    # second e-mail for the same (clock, event, deadline, recipient) cannot be written
-    # even by another event row.
-    clock = models.ForeignKey(
-        # A clock removed by a severity change keeps its queued e-mails.
-        SlaClock,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    deadline = models.DateTimeField(null=True, blank=True)
-    # Rendered by the sender from the event, so recording one is a few ids, not a template.
-    subject = models.CharField(max_length=255, blank=True)
-    body = models.TextField(blank=True)
-    status = models.CharField(
-        max_length=10, choices=OutboxStatus.choices, default=OutboxStatus.PENDING
-    )
-    attempts = models.PositiveSmallIntegerField(default=0)
-    next_attempt_at = models.DateTimeField()
-    sent_at = models.DateTimeField(null=True, blank=True)
-    last_error = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["created_at", "id"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["organization", "event", "recipient"], name="outbox_org_event_recipient"
-            ),
-            models.UniqueConstraint(
-                fields=["organization", "clock", "event_kind", "deadline", "recipient"],
-                condition=Q(clock__isnull=False),
-                name="outbox_org_sla_once",
-            ),
-        ]
-        indexes = [
-            models.Index(
-                fields=["next_attempt_at"],
-                name="outbox_pending",
-                condition=Q(status=OutboxStatus.PENDING),
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.event_kind} to {self.recipient} ({self.status})"
-
-    @property
-    def is_pending(self) -> bool:
-        return self.status == OutboxStatus.PENDING
+from incidents.outbox_models import Notification, OutboxStatus  # noqa: E402, F401
+from incidents.security_models import (  # noqa: E402, F401 (the app's models, one namespace)
+    Alert,
+    AlertFormat,
+    AlertRead,
+    PrivatePatch,
+    SampleAnalysis,
+    SampleVerdict,
+    SignatureChange,
+    SignatureVerdict,
+)

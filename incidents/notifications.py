@@ -52,6 +52,30 @@ def notify(event: IncidentEvent, people, *, actor=None) -> int:
     return len(emails)
 
 
+def notify_topic(*, organization_id: int, topic: str, people, subject: str, body: str) -> int:
+    """Queue a message that is about no incident (an alert, a released fix, an update
+    reminder) to each active person: one per (organisation, topic, address), ever, so a
+    retried task or a second worker never sends it twice (a row already there is kept as
+    it is). Returns how many addresses were asked for; sent after commit."""
+    now = timezone.now()
+    rows = [
+        Notification(
+            organization_id=organization_id,
+            topic=topic,
+            recipient=email,
+            subject=one_line(subject)[:255],
+            body=body,
+            next_attempt_at=now,
+        )
+        for email in recipients.emails(people)
+    ]
+    if not rows:
+        return 0
+    Notification.objects.bulk_create(rows, ignore_conflicts=True)
+    transaction.on_commit(enqueue_sending)
+    return len(rows)
+
+
 def enqueue_sending() -> None:
     """Ask a worker to send now. Runs after commit, so it must not fail the request: if the
     broker is unreachable the rows wait for beat's periodic send instead."""
@@ -65,7 +89,9 @@ def enqueue_sending() -> None:
 
 
 def render(row: Notification) -> tuple[str, str]:
-    """(subject, body) of an outbox row, from its event."""
+    """(subject, body) of an outbox row, from its event (a topic's row was written whole)."""
+    if row.event_id is None:
+        return row.subject, row.body
     event = row.event
     incident = row.incident
     title = timeline.label(event.kind)

@@ -39,12 +39,19 @@ def _message(row: Notification) -> EmailMessage:
         body=body,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[row.recipient],
-        headers={
-            "X-Portal-Incident": row.incident.number,
-            "X-Portal-Event": row.event_kind,
-            "Message-ID": f"<notification-{row.pk}@{MESSAGE_ID_DOMAIN}>",
-        },
+        headers=_headers(row),
     )
+
+
+def _headers(row: Notification) -> dict[str, str]:
+    headers = {"Message-ID": f"<notification-{row.pk}@{MESSAGE_ID_DOMAIN}>"}
+    if row.incident_id:
+        headers["X-Portal-Incident"] = row.incident.number
+    if row.event_kind:
+        headers["X-Portal-Event"] = row.event_kind
+    if row.topic:
+        headers["X-Portal-Topic"] = row.topic
+    return headers
 
 
 class _Smtp:
@@ -107,9 +114,9 @@ def _send_one(pk: int, smtp: _Smtp) -> bool | None:
                 last_error=f"{type(exc).__name__}: {exc}"[:2000],
             )
             logger.warning(
-                "Sending %s for incident %s to %s failed (attempt %s%s): %s",
-                row.event_kind,
-                row.incident.number,
+                "Sending %s for %s to %s failed (attempt %s%s): %s",
+                row.event_kind or row.topic,
+                row.incident.number if row.incident_id else "no incident",
                 row.recipient,
                 attempts,
                 ", giving up" if failed else "",

@@ -100,6 +100,11 @@ def for_status_change(incident: Incident) -> list[User]:
     return customer_side(incident) + provider_side(incident)
 
 
+def for_stage_change(incident: Incident) -> list[User]:
+    """A request's progress goes to the customer's side (the admins and who filed it)."""
+    return customer_side(incident)
+
+
 def for_assignment(assignee: User | None) -> list[User]:
     return [assignee] if assignee is not None else []
 

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from contracts import entitlements
 from contracts import rules as contract_rules
 from contracts.models import Contract, Metric, Product
-from incidents import acknowledgement, clocks, files, recipients, rules, timeline
+from incidents import acknowledgement, clocks, files, recipients, rules, stages, timeline
 from incidents.models import Channel, EventKind, Incident, Kind, SlaClock
 from incidents.notifications import notify
 from incidents.selectors.filing import day_words, no_contract_in_force
@@ -189,6 +189,7 @@ def incident_file(
                 description=description,
                 severity=severity,
                 kind=kind,
+                stage=stages.initial_stage(kind),
                 product=product,
                 premium=premium,
                 priority=contract_rules.priority(contract.tier, premium=premium),
