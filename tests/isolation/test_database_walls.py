@@ -8,13 +8,27 @@ import pytest
 from django.db import IntegrityError, ProgrammingError, connection, transaction
 from django.utils import timezone
 
-from contracts.models import ClockKind, Entitlement, EntitlementEntry, Metric
+from contracts.models import (
+    ClockKind,
+    Entitlement,
+    EntitlementEntry,
+    Metric,
+    Product,
+    ProductVersion,
+)
 from incidents.models import (
+    Alert,
+    AlertRead,
     Attachment,
     EventKind,
     Incident,
     IncidentEvent,
     Notification,
+    PrivatePatch,
+    SampleAnalysis,
+    SampleVerdict,
+    SignatureChange,
+    SignatureVerdict,
     SlaClock,
     ThreadEntry,
 )
@@ -22,6 +36,12 @@ from portal.tenancy import tenant_scope
 
 KEYS = importlib.import_module("incidents.migrations.0007_tenant_keys")
 RLS = importlib.import_module("incidents.migrations.0008_row_level_security")
+WALLS = importlib.import_module("incidents.migrations.0013_security_tenant_walls")
+# Every tenant key and table: the first ones, and the security workflows'.
+TENANT_KEYS = KEYS.TENANT_KEYS + WALLS.TENANT_KEYS
+TENANT_TABLES = RLS.TENANT_TABLES + WALLS.TENANT_TABLES
+# Children that are one to one with their parent.
+ONE_PER_PARENT = {"incidents_signaturechange", "incidents_privatepatch", "incidents_sampleanalysis"}
 
 pytestmark = pytest.mark.django_db
 
@@ -59,6 +79,39 @@ def complete(incident: Incident) -> None:
         recipient="watcher@example.test",
         next_attempt_at=timezone.now(),
     )
+    security_rows(incident)
+
+
+def security_rows(incident: Incident) -> None:
+    """The security workflows' detail rows for the incident's tenant."""
+    org = incident.organization
+    attachment = Attachment.objects.filter(incident=incident).first()
+    SignatureChange.objects.create(
+        organization=org,
+        incident=incident,
+        verdict=SignatureVerdict.FALSE_POSITIVE,
+        database_version="1",
+        file_name="a.exe",
+        sha256="0" * 64,
+    )
+    version = ProductVersion.objects.create(
+        product=incident.product or Product.objects.get_or_create(name="Walls product")[0],
+        version=f"walls-{incident.pk}",
+        ga_on=incident.contract.starts_on,
+    )
+    PrivatePatch.objects.create(
+        organization=org, incident=incident, product_version=version, patch=attachment
+    )
+    SampleAnalysis.objects.create(
+        organization=org,
+        attachment=attachment,
+        verdict=SampleVerdict.CLEAN,
+        analysed_at=timezone.now(),
+    )
+    alert = Alert.objects.create(title="Walls", body="-", severity=2)
+    AlertRead.objects.create(
+        organization=org, alert=alert, user=incident.filed_by, read_at=timezone.now()
+    )
 
 
 @pytest.fixture
@@ -83,7 +136,7 @@ def violated(sql: str, params) -> str | None:
 
 def test_a_child_row_cannot_move_to_another_tenant(both):
     ours, theirs = both
-    for child, column, _parent in KEYS.TENANT_KEYS:
+    for child, column, _parent in TENANT_KEYS:
         with connection.cursor() as cursor:
             cursor.execute(
                 f"SELECT id FROM {child} WHERE organization_id = %s AND {column} IS NOT NULL",
@@ -91,7 +144,7 @@ def test_a_child_row_cannot_move_to_another_tenant(both):
             )
             row_id = cursor.fetchone()[0]
         # Refused by the row's own key, or (for a parent) by its children's keys.
-        keys = {KEYS.constraint_name(c, k) for c, k, p in KEYS.TENANT_KEYS if child in (c, p)}
+        keys = {KEYS.constraint_name(c, k) for c, k, p in TENANT_KEYS if child in (c, p)}
         assert KEYS.constraint_name(child, column) in keys
         moved = f"UPDATE {child} SET organization_id = %s WHERE id = %s"
         assert violated(moved, [theirs, row_id]) in keys, child
@@ -99,7 +152,7 @@ def test_a_child_row_cannot_move_to_another_tenant(both):
 
 def test_a_child_row_cannot_be_written_for_another_tenant(both):
     ours, theirs = both
-    for child, column, _parent in KEYS.TENANT_KEYS:
+    for child, column, _parent in TENANT_KEYS:
         with connection.cursor() as cursor:
             # A copy of one of our rows, with a fresh id and the other tenant's organisation
             # (and a fresh number, so the tenant's unique numbering is not what refuses it).
@@ -116,7 +169,11 @@ def test_a_child_row_cannot_be_written_for_another_tenant(both):
             if child == "incidents_incident":
                 cursor.execute("UPDATE copy SET number = 'copied'")
         insert = f"INSERT INTO {child} SELECT * FROM copy"
-        own_keys = {KEYS.constraint_name(c, k) for c, k, _p in KEYS.TENANT_KEYS if c == child}
+        if child in ONE_PER_PARENT:
+            # One row per parent: without the original, its uniqueness cannot be what
+            # refuses the copy (the statement is rolled back with the copy).
+            insert = f"DELETE FROM {child} WHERE {column} = (SELECT {column} FROM copy); {insert}"
+        own_keys = {KEYS.constraint_name(c, k) for c, k, _p in TENANT_KEYS if c == child}
         assert violated(insert, []) in own_keys, child
 
 
@@ -129,16 +186,16 @@ def organizations_in(table: str, column: str) -> set[int]:
 
 def test_a_customer_transaction_reads_only_its_tenant_rows(both):
     ours, theirs = both
-    for table, column in RLS.TENANT_TABLES:
+    for table, column in TENANT_TABLES:
         assert {ours, theirs} <= organizations_in(table, column), table
     with tenant_scope(ours):
         with connection.cursor() as cursor:
             cursor.execute("SELECT current_user")
             assert cursor.fetchone()[0] == RLS.settings.PORTAL_RLS_ROLE
-        for table, column in RLS.TENANT_TABLES:
+        for table, column in TENANT_TABLES:
             assert organizations_in(table, column) == {ours}, table
     with tenant_scope(None):  # a customer without an organisation finds nothing
-        for table, column in RLS.TENANT_TABLES:
+        for table, column in TENANT_TABLES:
             assert organizations_in(table, column) == set(), table
     # Out of the scope the connection is itself again.
     assert {ours, theirs} <= organizations_in("incidents_incident", "organization_id")
