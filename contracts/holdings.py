@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
-from django.db.models import Q, QuerySet
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.utils.translation import gettext as _
 
 from contracts.catalogue_models import DatabaseRelease
@@ -92,9 +92,11 @@ def latest_releases(products: Iterable[Product | int]) -> dict[int, DatabaseRele
     ids = [getattr(p, "pk", p) for p in products]
     if not ids:
         return {}
-    releases = (
-        DatabaseRelease.objects.filter(product_id__in=ids)
-        .order_by("product_id", "-released_at", "-id")
-        .distinct("product_id")
+    # A correlated subquery, not DISTINCT ON: the embedded SQLite database runs it too.
+    newest = DatabaseRelease.objects.filter(product=OuterRef("product")).order_by(
+        "-released_at", "-id"
+    )
+    releases = DatabaseRelease.objects.filter(
+        product_id__in=ids, pk=Subquery(newest.values("pk")[:1])
     )
     return {release.product_id: release for release in releases}
