@@ -81,7 +81,8 @@ class IncidentForm(forms.Form):
             self._add_staff_fields(organization, contracts)
 
     def cover(self, contracts: list[Contract], actor: User) -> None:
-        """Offer only what the contracts cover: their tiers' kinds, their vendors' products."""
+        """Offer only what the contracts cover: their tiers' kinds, and of the products they
+        hold those of their vendors."""
         kinds = {kind for contract in contracts for kind in covered_kinds(contract.tier)}
         self.fields["kind"].choices = [(k, k.label) for k in kinds_for(actor) if k in kinds]
         conditions = [covered_products(c.tier) for c in contracts]
@@ -89,7 +90,10 @@ class IncidentForm(forms.Form):
         condition = (
             models.Q() if not all(conditions) else functools.reduce(operator.or_, conditions)
         )
-        self.fields["product"].queryset = Product.objects.filter(condition, is_active=True)
+        held = Contract.products.through.objects.filter(contract__in=[c.pk for c in contracts])
+        self.fields["product"].queryset = Product.objects.filter(
+            condition, pk__in=held.values("product_id"), is_active=True
+        )
 
     def premium_used_up(self) -> None:
         """No premium unit is left this contract year: premium is shown, not selectable."""

@@ -11,7 +11,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from contracts import entitlements
+from contracts import entitlements, holdings
 from contracts import rules as contract_rules
 from contracts.models import Contract, Metric, Product
 from incidents import acknowledgement, clocks, files, recipients, rules, stages, timeline
@@ -173,9 +173,11 @@ def incident_file(
             day = organization_date(organization, received_at)
             contract = _covering_contract(organization, contract, day)
             _check_renewal(contract, day)
-            # Only what the contract covers: its tier's kinds, its vendor's products.
+            # Only what the contract covers: its tier's kinds, its vendor's products, and
+            # of those the products it holds.
             contract_rules.check_kind_covered(contract.tier, kind)
             contract_rules.check_product_covered(contract.tier, product)
+            holdings.check_product_held(contract, product, day)
             if premium is None:  # neither asked for: the ledger's default
                 premium = entitlements.premium_by_default(contract, day)
             premium = contract_rules.is_premium(contract.tier, premium)

@@ -41,6 +41,7 @@ def offered(client, tenant) -> tuple[list[str], list[str]]:
 
 
 def test_enterprise_is_offered_its_kinds_and_its_vendors_products(client, ours, products):
+    ours.contract.products.set(products.values())
     kinds, names = offered(client, ours)
     assert kinds == [Kind.PROBLEM, Kind.QUESTION, Kind.SIGNATURE_CHANGE, Kind.PRIVATE_PATCH]
     assert names == ["Endpoint Security"]
@@ -49,6 +50,7 @@ def test_enterprise_is_offered_its_kinds_and_its_vendors_products(client, ours, 
 def test_av_silver_is_offered_on_site_visits_and_samples_not_signature_changes(
     client, silver, products
 ):
+    silver.contract.products.set(products.values())
     kinds, names = offered(client, silver)
     assert kinds == [Kind.PROBLEM, Kind.QUESTION, Kind.ONSITE, Kind.MALWARE_SAMPLE]
     assert names == ["Apex One"]
@@ -76,6 +78,7 @@ def test_a_product_of_another_vendor_is_a_400_on_product(api, ours, products):
 
 
 def test_the_contracts_own_product_and_kind_are_accepted(api, silver, products):
+    silver.contract.products.add(products["trend"])
     with time_machine.travel(T, tick=False):
         response = api(silver.member).post(
             URL, payload(kind=Kind.ONSITE, product=products["trend"].pk), format="json"
@@ -151,6 +154,7 @@ def test_the_schema_documents_not_entitled_on_filing():
 
 def test_a_product_without_a_recorded_vendor_is_not_refused(api, ours):
     unnamed = Product.objects.create(name="Legacy Console")
+    ours.contract.products.add(unnamed)
     with time_machine.travel(T, tick=False):
         response = api(ours.member).post(URL, payload(product=unnamed.pk), format="json")
     assert response.status_code == 201, response.content

@@ -112,6 +112,7 @@ def world(db):
     backup = StaffFactory(staff_role=StaffRole.TAM)
     colleague = StaffFactory(staff_role=StaffRole.ENGINEER)  # for /staff/{id}/
     product = Product.objects.create(name="Endpoint Shield")
+    ours.contract.products.add(product)  # filings name a product the customer holds
     return {
         "ours": ours,
         "incidents": incidents,

@@ -169,6 +169,7 @@ def test_tier_product_and_assignee_filters(desk, world):
     world.theirs.contract.save(update_fields=["tier"])
     assert row_ids(desk(f"?queue=open&tier={premium.pk}")) == [world.fresh.pk, world.running.pk]
     gateway = Product.objects.create(name="Mail Gateway", vendor="Kaspersky")
+    world.ours.contract.products.add(gateway)
     with_product = filed(world.ours, T - 2 * MIN, severity=4, product=gateway)
     assert row_ids(desk(f"?queue=open&product={gateway.pk}")) == [with_product.pk]
     incident_assign(incident=world.fresh, actor=world.engineer, assignee=world.engineer)

@@ -14,6 +14,7 @@ from contracts.rules import one_year_ends_on
 from contracts.services import calendar_save, contract_create
 from incidents.models import Incident, Kind
 from incidents.services import incident_file, incident_reply
+from portal.management.demo_catalogue import seed_catalogue
 from portal.models import MemberRole, Membership, Organization, StaffRole, User
 from tam.models import DutyShift, WorkingHours
 
@@ -130,6 +131,7 @@ class Command(BaseCommand):
                 )
         for name, vendor in PRODUCTS:
             Product.objects.get_or_create(name=name, defaults={"vendor": vendor})
+        seed_catalogue()  # versions, releases, and the products each contract covers
         self._desk(users)
         self._incidents(users)
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
