@@ -405,6 +405,7 @@ class IncidentEvent(models.Model):
 from incidents.outbox_models import Notification, OutboxStatus  # noqa: E402, F401
 from incidents.security_models import (  # noqa: E402, F401 (the app's models, one namespace)
     Alert,
+    AlertAudience,
     AlertFormat,
     AlertRead,
     PrivatePatch,

@@ -198,3 +198,22 @@ class AlertRead(models.Model):
 
     def __str__(self) -> str:
         return f"{self.alert_id} read by {self.user_id}"
+
+
+class AlertAudience(models.Model):
+    """An organisation an alert was addressed to when it was published (its tier had alerts
+    and it held an affected product that day), with how many of its people were sent it.
+    Customers see the alerts of their organisation's rows, and only those."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
+    alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="audience")
+    people = models.PositiveIntegerField(default=0, verbose_name=_("people sent it"))
+
+    class Meta:
+        verbose_name = _("alert recipient organisation")
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "alert"], name="alert_audience_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.alert_id} to {self.organization_id}"

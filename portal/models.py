@@ -1,5 +1,6 @@
 """Tenancy core: users, customer organisations and their memberships."""
 
+import secrets
 import zoneinfo
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
@@ -140,6 +141,24 @@ class User(AbstractBaseUser, PermissionsMixin):
         return membership.role if membership else ""
 
 
+def new_feed_key() -> str:
+    """A secret for an organisation's alert feed address (portal Organization.alert_feed_key)."""
+    return secrets.token_urlsafe(32)
+
+
+class RandomKey(models.Func):
+    """The database's own random 64 hex digits: the feed key of a row written by code that
+    predates the field (the portal's own writes use `new_feed_key`)."""
+
+    output_field = models.CharField()
+    template = "lower(hex(randomblob(32)))"  # SQLite
+
+    def as_postgresql(self, compiler, connection, **extra):
+        # Both halves from the server's strong random source (PostgreSQL 13+).
+        sql = "replace(gen_random_uuid()::text || gen_random_uuid()::text, '-', '')"
+        return sql, []
+
+
 class Organization(models.Model):
     """A customer tenant."""
 
@@ -159,6 +178,11 @@ class Organization(models.Model):
         db_default=False,  # rows written by code that predates the field stay valid
         help_text="Members must use a second factor (set by the organisation's customer admin).",
         verbose_name=_("second factor required"),
+    )
+    # The secret in the address of the organisation's malware alert feed (read without
+    # logging in, by feed readers): its admins make a new one when it got out.
+    alert_feed_key = models.CharField(
+        max_length=64, unique=True, default=new_feed_key, db_default=RandomKey(), editable=False
     )
     created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 

@@ -394,13 +394,14 @@ _AUDITED = [
     "tam.workinghours",
 ]
 _USER_FIELDS = ["email", "full_name", "staff_role", "time_zone", "is_active", "is_superuser"]
+_ORGANIZATION_UNAUDITED = ["created_at", "next_incident_number", "alert_feed_key"]  # a secret
 AUDITLOG_INCLUDE_TRACKING_MODELS = (
     *({"model": name} for name in _AUDITED),
     {"model": "contracts.contract", "exclude_fields": ["created_at"]},
     # The version counts changes already recorded on the windows and holidays (or the
     # calendar's own fields): it is no change of its own.
     {"model": "contracts.businesscalendar", "exclude_fields": ["version"]},
-    {"model": "portal.organization", "exclude_fields": ["created_at", "next_incident_number"]},
+    {"model": "portal.organization", "exclude_fields": _ORGANIZATION_UNAUDITED},
     {"model": "portal.user", "include_fields": _USER_FIELDS},
     # Who made and who revoked a token (never its hash; its last use is no change).
     {"model": "portal.apitoken", "include_fields": ["user", "name", "prefix", "expires_at"]},

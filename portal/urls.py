@@ -4,7 +4,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from contracts import views as contract_views
-from incidents import ops_views
+from incidents import alert_views, ops_views
 from portal import audit_views, profile_views, token_views, views
 from tam import pages as tam_pages
 
@@ -49,6 +49,11 @@ urlpatterns = [
         audit_views.contact_history,
         name="contact_history",
     ),
+    path(
+        "organizations/<int:organization_id>/alert-feed/",
+        alert_views.alert_feed_key,
+        name="alert_feed_key",
+    ),
     path("audit/", audit_views.audit_list, name="audit_list"),
     path(
         "organizations/<int:organization_id>/contracts/<int:contract_id>/owners/",
@@ -59,6 +64,7 @@ urlpatterns = [
     path("contracts/", contract_views.contract_list, name="contract_list"),
     path("contracts/<int:contract_id>/", contract_views.contract_detail, name="contract_detail"),
     path("incidents/", include("incidents.urls")),
+    path("alerts/", include("incidents.alert_urls")),
     path("operations/sla/", ops_views.health, name="sla_health"),
     path("operations/outbox/", ops_views.outbox, name="outbox"),
     path("operations/outbox/retry/", ops_views.outbox_retry, name="outbox_retry"),

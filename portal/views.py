@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from contracts.selectors import contact_limit, contract_summaries, contracts_of_organization
+from incidents.selectors.alerts import unread_alerts
 from portal.access import (
     can_manage_contacts,
     organization_for_user,
@@ -92,6 +93,8 @@ def organization_page(
     context["contracts"] = contract_summaries(contracts)
     # Staff see who owns each contract; provider admins change it there.
     context["show_owners"] = request.user.is_provider_staff
+    # A contact's home page: the malware alerts they have not read, until they read them.
+    context["unread_alerts"] = unread_alerts(request.user)
     if request.user.is_provider_admin:
         context["owner_forms"] = contract_owner_forms(
             contracts, list(tam_candidates()), bound=owners_form

@@ -146,6 +146,7 @@ EXACT = {
         "contact limit",
         "ledger sums (quotas)",
         "organisation (navigation)",
+        "unread malware alerts (the banner)",
         "contacts (with users)",
     ],
     ("customer", "/incidents/"): [

@@ -17,6 +17,7 @@ from portal.models import MemberRole, StaffRole
 from portal.tokens import token_create
 from tam.models import Absence, AbsenceReason, DutyShift
 from tests.factories import IncidentFactory, StaffFactory, TierFactory
+from tests.incidents.alert_helpers import addressed
 
 # Path arguments that carry no tenant object (allauth's one-time keys, DRF's format suffix).
 NOT_TENANT_KWARGS = {"uidb36", "key", "format"}
@@ -118,6 +119,8 @@ def world(ours, theirs):
     their_incident, their_file = file_incident_with_attachment(theirs, their_secret)
     assert our_secret.mark != their_secret.mark
     people = desk_people()
+    our_alert = addressed(ours.organization, title=f"Alert {our_secret.mark}")
+    their_alert = addressed(theirs.organization, title=f"Alert {their_secret.mark}")
     our_token, _key = token_create(user=ours.admin, name="ours")
     their_token, _key = token_create(user=theirs.admin, name="theirs")
     return {
@@ -132,6 +135,7 @@ def world(ours, theirs):
             "incident": their_incident.pk,
             "attachment": their_file.pk,
             "token": their_token.pk,
+            "alert": their_alert.pk,
             **people,
         },
         "ours": {
@@ -144,6 +148,7 @@ def world(ours, theirs):
             "incident": our_incident.pk,
             "attachment": our_file.pk,
             "token": our_token.pk,
+            "alert": our_alert.pk,
             **people,
         },
     }
@@ -156,6 +161,9 @@ STAFF_ONLY_ROUTES = {
     "portfolio",
     "absence_delete",
     "shift_delete",
+    # Malware alerts: staff write and publish them.
+    "alert_edit",
+    "alert_publish",
     *(f"{basename}-{kind}" for basename in ("absence", "shift") for kind in ("list", "detail")),
 }
 
@@ -198,6 +206,8 @@ PK_BY_ROUTE = {
     "shift": "shift",
     # API tokens: each person's own.
     "apitoken": "token",
+    # Malware alerts: a customer's are those addressed to their organisation.
+    "alert": "alert",
 }
 KIND_BY_KWARG = {
     "organization_id": "organization",
@@ -212,6 +222,7 @@ KIND_BY_KWARG = {
     "token_id": "token",
     # A staff member's tokens on the staff page (provider admins only).
     "staff_id": "staff",
+    "alert_id": "alert",
 }
 
 

@@ -18,6 +18,7 @@ from contracts.models import (
 )
 from incidents.models import (
     Alert,
+    AlertAudience,
     AlertRead,
     Attachment,
     EventKind,
@@ -37,9 +38,10 @@ from portal.tenancy import tenant_scope
 KEYS = importlib.import_module("incidents.migrations.0007_tenant_keys")
 RLS = importlib.import_module("incidents.migrations.0008_row_level_security")
 WALLS = importlib.import_module("incidents.migrations.0013_security_tenant_walls")
-# Every tenant key and table: the first ones, and the security workflows'.
+AUDIENCE = importlib.import_module("incidents.migrations.0014_alert_audience")
+# Every tenant key and table: the first ones, and the security workflows' (alerts' too).
 TENANT_KEYS = KEYS.TENANT_KEYS + WALLS.TENANT_KEYS
-TENANT_TABLES = RLS.TENANT_TABLES + WALLS.TENANT_TABLES
+TENANT_TABLES = RLS.TENANT_TABLES + WALLS.TENANT_TABLES + AUDIENCE.TENANT_TABLES
 # Children that are one to one with their parent.
 ONE_PER_PARENT = {"incidents_signaturechange", "incidents_privatepatch", "incidents_sampleanalysis"}
 
@@ -112,6 +114,7 @@ def security_rows(incident: Incident) -> None:
     AlertRead.objects.create(
         organization=org, alert=alert, user=incident.filed_by, read_at=timezone.now()
     )
+    AlertAudience.objects.create(organization=org, alert=alert, people=1)
 
 
 @pytest.fixture

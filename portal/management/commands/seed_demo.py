@@ -12,8 +12,9 @@ from django.utils import timezone
 from contracts.models import BusinessCalendar, Contract, LicenceType, Product, Tier
 from contracts.rules import one_year_ends_on
 from contracts.services import calendar_save, contract_create
-from incidents.models import Incident, Kind
+from incidents.models import Alert, AlertFormat, Incident, Kind
 from incidents.services import incident_file, incident_reply
+from incidents.services.alerts import alert_create, alert_publish
 from portal.management.demo_catalogue import seed_catalogue
 from portal.models import MemberRole, Membership, Organization, StaffRole, User
 from tam.models import DutyShift, WorkingHours
@@ -134,6 +135,7 @@ class Command(BaseCommand):
         seed_catalogue()  # versions, releases, and the products each contract covers
         self._desk(users)
         self._incidents(users)
+        self._alerts(users)
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         for email, _, role in STAFF:
             self.stdout.write(f"  {email:<28} provider {role}")
@@ -186,6 +188,26 @@ class Command(BaseCommand):
             kind=Kind.QUESTION,
             product=endpoint,
         )
+
+    def _alerts(self, users) -> None:
+        """A published malware alert about the product the AV Silver customer holds."""
+        if Alert.objects.exists():
+            return
+        apex = Product.objects.get(name="Apex One")
+        Contract.objects.get(organization__name="Saigon Logistics").products.add(apex)
+        alert = alert_create(
+            author=users["engineer@provider.example"],
+            title="Ransomware spreading through shared folders",
+            body_format=AlertFormat.MARKDOWN,
+            body=(
+                "A ransomware family is encrypting **shared network folders** from one "
+                "infected PC.\n\n- Detected as `Ransom.Win32.DEMO`\n- Spreads over SMB"
+            ),
+            prevention="Update the pattern files today and turn on behaviour monitoring.",
+            severity=2,
+            products=[apex],
+        )
+        alert_publish(alert=alert, publisher=users["engineer@provider.example"])
 
     def _user(self, email: str, name: str, staff_role: str = "", superuser: bool = False) -> User:
         user = User.objects.filter(email=email).first()
