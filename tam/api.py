@@ -1,6 +1,8 @@
 """REST API of the desk (API.md, "TAM desk"): staff working hours and availability,
 absences, the duty rota, and taking the next incident. Customers find nothing here (404)."""
 
+import datetime
+
 import django_filters
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -192,7 +194,9 @@ def _instant(request, name: str):
         return None
     try:
         value = parse_datetime(raw) if len(raw) <= MAX_INSTANT_LENGTH else None
-    except ValueError:  # well formed but no instant (month 13, year 0)
+        # In UTC: PostgreSQL reads offsets up to 15:59 only, ISO 8601 allows 23:59.
+        value = value.astimezone(datetime.UTC) if value and value.tzinfo else value
+    except (ValueError, OverflowError):  # no instant (month 13, year 0, past year 9999)
         value = None
     if value is None or value.tzinfo is None:
         raise ValidationError({name: [_("Give an ISO 8601 instant with its offset.")]})

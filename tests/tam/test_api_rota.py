@@ -107,6 +107,19 @@ def test_the_rota_filters_by_instants(api, staff):
     assert "from" in empty.json()
 
 
+def test_the_rota_reads_any_iso_offset_and_refuses_instants_past_year_9999(api, staff):
+    duty = staff["duty_manager"]
+    late = shift(duty, START + 24 * H, START + 32 * H)
+    client = api(staff["engineer"])
+    # -23:50 is a valid ISO 8601 offset, beyond what PostgreSQL reads.
+    wide = client.get("/api/v1/rota/", {"from": "2026-06-03T01:00:00-23:50"})
+    assert wide.status_code == 200
+    assert [r["id"] for r in wide.json()["results"]] == [late.pk]
+    beyond = client.get("/api/v1/rota/", {"from": "9999-12-31T23:00:00-23:50"})
+    assert beyond.status_code == 400
+    assert "from" in beyond.json()
+
+
 def test_rota_now_names_the_duty_manager_on_shift(api, staff):
     duty = staff["duty_manager"]
     shift(duty, START, START + 8 * H)
