@@ -20,7 +20,7 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 
 from contracts.models import Severity
-from incidents import files, selectors, services
+from incidents import files, selectors, services, stages
 from incidents.filters import ACTIVE, IncidentFilter
 from incidents.models import (
     Channel,
@@ -52,6 +52,8 @@ FILING_REFUSALS = (  # a filing's 409s (API.md, Incidents)
     "`contract_inactive`, `no_contract`, `renewal_expired`: no contract in force covers it. "
     "A `product` of another vendor than the contract's is a 400 on `product`."
 )
+# Replies and files go to an incident still open (API.md, Incidents).
+CLOSED_REFUSAL = "`status_conflict`: the incident is closed (reopen it, or file a new one)."
 # Filing on a customer's behalf: which organisation, by what channel, received when.
 STAFF_FILING_FIELDS = frozenset({"organization", "channel", "received_at"})
 
@@ -186,13 +188,28 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
 
     @extend_schema(
         request=IncidentUpdateSerializer,
-        responses={200: IncidentSerializer, 409: RefusalSerializer},
+        responses={
+            200: IncidentSerializer,
+            400: OpenApiResponse(
+                description="A value breaks a rule, named by field; a `stage` the request "
+                "cannot move to next names the stages it can."
+            ),
+            409: RefusalSerializer,
+        },
     )
     def partial_update(self, request, *args, **kwargs):
         incident = self.get_object()
         data = IncidentUpdateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
+        stages.check_move_fields(
+            values.get("stage"), release=values.get("release"), patch=values.get("patch")
+        )
+        patch = None
+        if "patch" in values:
+            # Only a file of this incident: any other id is "not attached" (a 400 on it).
+            files_here = selectors.attachments_for_user(request.user, incident)
+            patch = files_here.filter(pk=values["patch"]).first()
         incident = services.incident_update(
             incident=incident,
             actor=request.user,
@@ -200,11 +217,18 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
             assignee=values.get("assignee", UNCHANGED),
             status=values.get("status", UNCHANGED),
             reason=values.get("reason", ""),
+            stage=values.get("stage", UNCHANGED),
+            release=values.get("release"),
+            patch=patch,
         )
         return Response(self._fresh(incident))
 
     @extend_schema(methods=["GET"], responses=ReplySerializer(many=True))
-    @extend_schema(methods=["POST"], request=ReplySerializer, responses={201: ReplySerializer})
+    @extend_schema(
+        methods=["POST"],
+        request=ReplySerializer,
+        responses={201: ReplySerializer, 409: OpenApiResponse(RefusalSerializer, CLOSED_REFUSAL)},
+    )
     @action(detail=True, methods=["get", "post"])
     def replies(self, request, *args, **kwargs):
         incident = self.get_object()
@@ -230,7 +254,12 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
 
     @extend_schema(methods=["GET"], responses=AttachmentSerializer(many=True))
     @extend_schema(
-        methods=["POST"], request=UploadSerializer, responses={201: AttachmentSerializer}
+        methods=["POST"],
+        request=UploadSerializer,
+        responses={
+            201: AttachmentSerializer,
+            409: OpenApiResponse(RefusalSerializer, CLOSED_REFUSAL),
+        },
     )
     @action(
         detail=True,

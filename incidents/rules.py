@@ -130,6 +130,8 @@ def allowed_statuses(incident: Incident, actor: User, now: datetime.datetime) ->
 
 def check_update_fields(actor: User, fields) -> None:
     """Customers only close or reopen; severity and assignment are the provider's."""
+    if not actor.is_provider_staff and "stage" in fields:
+        raise PermissionDenied(_("Only staff move a request to another stage."))
     if not actor.is_provider_staff and set(fields) - CUSTOMER_FIELDS:
         raise PermissionDenied(_("Customers can only close or reopen an incident."))
 

@@ -3,8 +3,9 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from contracts.models import ClockKind, Contract, Metric, Product
+from contracts.models import ClockKind, Contract, DatabaseRelease, Metric, Product
 from contracts.sla import target_words
+from incidents import stages
 from incidents.models import (
     Channel,
     ClockStop,
@@ -13,16 +14,20 @@ from incidents.models import (
     Incident,
     Kind,
     SlaClock,
+    Stage,
     Status,
 )
 from incidents.rules import DESCRIPTION_MAX, REPLY_MAX, TITLE_MAX
+from portal.api import WordsOrCodeField
 from portal.json_types import StrictBooleanField, TypedJson
 from portal.models import Organization, User
 from portal.selectors import staff_members
 from portal.validators import validate_not_too_early, validate_single_line
 
-# The reasons a close may give (the schema's ReasonEnum).
+# The reasons a close may give.
 CLOSE_REASONS = [CloseReason.DUPLICATE.value, CloseReason.FILED_IN_ERROR.value]
+# The stages a request workflow has (kinds without one have none: `stage` is null).
+STAGES = [(s.value, s.label) for s in Stage if s]
 
 
 class ClockSerializer(TypedJson, serializers.Serializer):
@@ -65,6 +70,12 @@ class ClockSerializer(TypedJson, serializers.Serializer):
         return clock.stop_reason or None
 
 
+class StepSerializer(serializers.Serializer):
+    stage = serializers.ChoiceField(choices=STAGES)
+    label = serializers.CharField(help_text="The stage in words, in the caller's language.")
+    state = serializers.ChoiceField(choices=stages.Step.choices)
+
+
 class SlaSerializer(TypedJson, serializers.Serializer):
     first_response = ClockSerializer(allow_null=True)
     resolution = ClockSerializer(allow_null=True)
@@ -76,6 +87,8 @@ class IncidentSerializer(TypedJson, serializers.ModelSerializer):
     assignee = serializers.IntegerField(source="assignee_id", read_only=True, allow_null=True)
     product = serializers.IntegerField(source="product_id", read_only=True, allow_null=True)
     sla = serializers.SerializerMethodField()
+    stage = serializers.SerializerMethodField()
+    stages = serializers.SerializerMethodField()
 
     class Meta:
         model = Incident
@@ -97,6 +110,8 @@ class IncidentSerializer(TypedJson, serializers.ModelSerializer):
             "resolved_at",
             "closed_at",
             "close_reason",
+            "stage",
+            "stages",
             "sla_due_at",
             "sla_breached_at",
             "sla",
@@ -106,6 +121,30 @@ class IncidentSerializer(TypedJson, serializers.ModelSerializer):
             "sla_due_at": {"help_text": "The nearest deadline of a running clock (urgency)."},
             "sla_breached_at": {"help_text": "The earliest breach of a running clock."},
         }
+
+    @extend_schema_field(
+        serializers.ChoiceField(
+            choices=STAGES,
+            allow_null=True,
+            help_text="Where a signature change or private patch request is in its "
+            "workflow; null for kinds without stages.",
+        )
+    )
+    def get_stage(self, incident: Incident) -> str | None:
+        return incident.stage or None
+
+    @extend_schema_field(
+        StepSerializer(
+            many=True,
+            help_text="The progress bar: the workflow's steps in order, each done, current "
+            "or to do (empty for kinds without stages).",
+        )
+    )
+    def get_stages(self, incident: Incident) -> list[dict]:
+        return [
+            {"stage": stage.value, "label": str(stage.label), "state": state.value}
+            for stage, state in stages.progress(incident)
+        ]
 
     @extend_schema_field(SlaSerializer)
     def get_sla(self, incident: Incident) -> dict:
@@ -166,13 +205,38 @@ class IncidentCreateSerializer(TypedJson, serializers.Serializer):
 class IncidentUpdateSerializer(TypedJson, serializers.Serializer):
     severity = serializers.IntegerField(min_value=1, max_value=4, required=False)
     status = serializers.ChoiceField(choices=Status.choices, required=False)
-    reason = serializers.ChoiceField(
-        choices=CLOSE_REASONS,
+    reason = WordsOrCodeField(
+        vocabulary_name="ReasonEnum",
+        vocabulary=CLOSE_REASONS,
+        max_length=DESCRIPTION_MAX,
         required=False,
         allow_blank=True,
+        help_text="With `status` `closed` (staff): `duplicate` or `filed_in_error`. With "
+        "`stage` `not_confirmed` or `declined` (required there): why, in words the "
+        "customer reads. Not with both `status` and `stage`, nor with neither (400).",
     )
     assignee = serializers.PrimaryKeyRelatedField(
         queryset=staff_members(), required=False, allow_null=True
+    )
+    stage = serializers.ChoiceField(
+        choices=STAGES,
+        required=False,
+        help_text="Staff move a request one step along its workflow (a customer sending it "
+        "gets 403). A stage not allowed next is a 400 on `stage` naming the stages allowed "
+        "from where the request is.",
+    )
+    release = serializers.PrimaryKeyRelatedField(
+        queryset=DatabaseRelease.objects.all(),
+        required=False,
+        help_text="With `stage` `released` (required there): the database release with "
+        "the fix, one of the request's product's.",
+    )
+    patch = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=2**63 - 1,
+        help_text="With `stage` `delivered` (required there): the id of the patch file, "
+        "attached to this incident beforehand.",
     )
 
 

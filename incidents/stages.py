@@ -4,7 +4,9 @@ move needs. `incidents.services.stages` enforces these; pages and the API ask th
 to offer."""
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from incidents.models import Incident, Kind, Stage
 from portal.models import User
@@ -42,6 +44,17 @@ STEPS: dict[str, tuple[Stage, ...]] = {
 
 # Moves that must say why (the reason is shown to the customer).
 NEEDS_REASON = frozenset({Stage.NOT_CONFIRMED, Stage.DECLINED})
+
+# What a move names beside the stage, and the one stage each goes with.
+MOVE_FIELDS: dict[str, Stage] = {"release": Stage.RELEASED, "patch": Stage.DELIVERED}
+
+
+class Step(models.TextChoices):
+    """A progress-bar step's state."""
+
+    DONE = "done", gettext_lazy("done")
+    CURRENT = "current", gettext_lazy("current")
+    TODO = "todo", gettext_lazy("to do")
 
 
 def has_stages(kind: str) -> bool:
@@ -88,14 +101,30 @@ def check_stage_move(incident: Incident, actor: User, stage: str) -> None:
     raise ValidationError({"stage": [message]})
 
 
-def progress(incident: Incident) -> list[tuple[Stage, str]]:
+def check_move_fields(stage: str | None, **given) -> None:
+    """A release goes only with `released`, a patch file only with `delivered`: a value
+    the move would not use is refused (400 on it), never dropped."""
+    for field, value in given.items():
+        wanted = MOVE_FIELDS[field]
+        if value is not None and stage != wanted:
+            raise ValidationError(
+                {
+                    field: [
+                        _("%(field)s is named only when moving the stage to %(stage)s.")
+                        % {"field": field, "stage": stage_words([wanted])}
+                    ]
+                }
+            )
+
+
+def progress(incident: Incident) -> list[tuple[Stage, Step]]:
     """The progress bar: each step with its state, "done", "current" or "todo"; a request
     that ended off the main path (not confirmed, declined) shows that ending as current."""
     steps = STEPS.get(incident.kind, ())
     if incident.stage in steps:
         at = steps.index(incident.stage)
         return [
-            (step, "done" if i < at else "current" if i == at else "todo")
+            (step, Step.DONE if i < at else Step.CURRENT if i == at else Step.TODO)
             for i, step in enumerate(steps)
         ]
     # Ended off the path: the steps it passed, then where it ended.
@@ -103,6 +132,6 @@ def progress(incident: Incident) -> list[tuple[Stage, str]]:
         Stage.NOT_CONFIRMED: (Stage.RECEIVED, Stage.ANALYSING),
         Stage.DECLINED: (Stage.REQUESTED,),
     }.get(incident.stage, ())
-    return [(step, "done") for step in passed] + (
-        [(Stage(incident.stage), "current")] if incident.stage else []
+    return [(step, Step.DONE) for step in passed] + (
+        [(Stage(incident.stage), Step.CURRENT)] if incident.stage else []
     )

@@ -68,6 +68,18 @@ def not_found(request, exception):
     return page_not_found(request, exception)
 
 
+class WordsOrCodeField(serializers.CharField):
+    """Text that is a code of a named vocabulary in one use and free words in another (an
+    incident's `reason`: a close reason, or why a request was declined). The schema says
+    both (`anyOf`), keeping the vocabulary's component name for generated clients; which
+    one applies is the service's rule (a 400 naming the field)."""
+
+    def __init__(self, *, vocabulary_name: str, vocabulary: list[str], **kwargs):
+        self.vocabulary_name = vocabulary_name
+        self.vocabulary = vocabulary
+        super().__init__(**kwargs)
+
+
 class HourMinuteField(serializers.TimeField):
     """A time of day as `HH:MM`, exactly (the schema's pattern is the rule, not strptime's
     leniency about one-digit hours or trailing text)."""

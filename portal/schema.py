@@ -23,7 +23,7 @@ from drf_spectacular.plumbing import ResolvedComponent, is_serializer
 from rest_framework.fields import CharField, SlugField
 from rest_framework.validators import UniqueTogetherValidator, UniqueValidator
 
-from portal.api import HOUR_MINUTE, HourMinuteField, RefusalSerializer
+from portal.api import HOUR_MINUTE, HourMinuteField, RefusalSerializer, WordsOrCodeField
 from portal.models import validate_timezone
 from portal.validators import validate_single_line
 
@@ -96,7 +96,15 @@ class PortalAutoSchema(AutoSchema):
         if operation is None:
             return None
         for code in self._error_codes(path, operation):
-            if code in operation["responses"]:
+            given = operation["responses"].get(code)
+            if given is not None and "content" not in given:
+                # A view's own words for a convention's answer (or none: `400: None`): the
+                # body is the convention's.
+                name, description = _ERRORS[code]
+                if given.get("description") == "No response body":
+                    given["description"] = str(description)
+                given["content"] = {"application/json": {"schema": self._error_component(name)}}
+            if given is not None:
                 continue
             name, description = _ERRORS[code]
             response = {
@@ -167,6 +175,21 @@ class PortalAutoSchema(AutoSchema):
             # is not allowed.
             blank_ok = field.allow_blank or not field.trim_whitespace
             schema.setdefault("pattern", NO_NUL if blank_ok else NOT_BLANK)
+        if isinstance(field, WordsOrCodeField):
+            codes = ResolvedComponent(
+                name=field.vocabulary_name,
+                type=ResolvedComponent.SCHEMA,
+                object=field.vocabulary_name,
+                schema={"type": "string", "enum": list(field.vocabulary)},
+            )
+            self.registry.register_on_missing(codes)
+            text = {k: v for k, v in schema.items() if k != "description"}
+            if field.max_length:  # DRF's validators are read from `type`, absent here
+                text["maxLength"] = field.max_length
+            either = {"anyOf": [codes.ref, text]}
+            if "description" in schema:
+                either["description"] = schema["description"]
+            schema = either
         return schema
 
 

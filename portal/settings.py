@@ -337,6 +337,7 @@ SPECTACULAR_SETTINGS = {
         "StaffRoleEnum": "portal.models.StaffRole",
         "MemberRoleEnum": "portal.models.MemberRole",
         "AbsenceReasonEnum": "tam.models.AbsenceReason",
+        "StepStateEnum": "incidents.stages.Step",
     },
 }
 

@@ -8,11 +8,21 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from incidents import acknowledgement, clocks, recipients, rules, timeline
-from incidents.models import DONE_STATUSES, CloseReason, EventKind, Incident, Status, ThreadEntry
+from contracts.models import DatabaseRelease
+from incidents import acknowledgement, clocks, recipients, rules, stages, timeline
+from incidents.models import (
+    DONE_STATUSES,
+    Attachment,
+    CloseReason,
+    EventKind,
+    Incident,
+    Status,
+    ThreadEntry,
+)
 from incidents.notifications import notify
 from incidents.services.locking import locked_incident
 from incidents.services.premium import premium_refund, premium_retake
+from incidents.services.stages import incident_move_stage
 from portal.models import User
 
 # A value not given to `incident_update` (None is a real assignee value: unassigned).
@@ -131,15 +141,41 @@ def incident_update(
     assignee=UNCHANGED,
     status=UNCHANGED,
     reason: str = "",
+    stage=UNCHANGED,
+    release: DatabaseRelease | None = None,
+    patch: Attachment | None = None,
 ) -> Incident:
     """What the triage form and the API's PATCH change, in one transaction: every change
-    asked for, or none (a refused status undoes the severity change beside it)."""
+    asked for, or none (a refused status undoes the severity change beside it). `reason`
+    goes with the status (a close reason) or with the stage (why it was declined or not
+    confirmed), so one request does not change both."""
     asked = {
         name
-        for name, value in (("severity", severity), ("assignee", assignee), ("status", status))
+        for name, value in (
+            ("severity", severity),
+            ("assignee", assignee),
+            ("status", status),
+            ("stage", stage),
+        )
         if value is not UNCHANGED
     }
     rules.check_update_fields(actor, asked | ({"reason"} if reason else set()))
+    if status is not UNCHANGED and stage is not UNCHANGED:
+        raise ValidationError(
+            {
+                "stage": [
+                    _(
+                        "Change the status and move the stage in separate requests: each "
+                        "reads its own reason."
+                    )
+                ]
+            }
+        )
+    if reason and status is UNCHANGED and stage is UNCHANGED:
+        raise ValidationError(
+            {"reason": [_("A reason goes with closing, or with moving the stage: name one.")]}
+        )
+    stages.check_move_fields(None if stage is UNCHANGED else stage, release=release, patch=patch)
     with transaction.atomic():
         if severity is not UNCHANGED:
             incident = incident_change_severity(incident=incident, actor=actor, severity=severity)
@@ -148,5 +184,14 @@ def incident_update(
         if status is not UNCHANGED:
             incident = incident_change_status(
                 incident=incident, actor=actor, status=status, reason=reason
+            )
+        if stage is not UNCHANGED:
+            incident = incident_move_stage(
+                incident=incident,
+                actor=actor,
+                stage=stage,
+                release=release,
+                reason=reason,
+                patch=patch,
             )
     return incident

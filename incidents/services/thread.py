@@ -123,7 +123,10 @@ def attachment_add(
         with transaction.atomic():
             incident = locked_incident(incident)
             if not incident.accepts_replies:
-                raise ContractRuleError(RuleCode.STATUS_CONFLICT, _("This incident is closed."))
+                raise ContractRuleError(
+                    RuleCode.STATUS_CONFLICT,
+                    _("This incident is closed. Reopen it or file a new one."),
+                )
             attachment = attachment_row(incident=incident, actor=actor, saved=saved, sample=sample)
             timeline.record(
                 incident,

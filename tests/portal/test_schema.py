@@ -6,7 +6,7 @@ import pytest
 from drf_spectacular.generators import SchemaGenerator
 
 from contracts.models import ClockKind
-from incidents.models import EventKind
+from incidents.models import EventKind, Stage
 from portal.errors import RuleCode
 from tam.desk import Queue
 from tam.models import AbsenceReason
@@ -205,3 +205,20 @@ def test_the_premium_default_of_a_filing_is_documented(schema):
         "Left out or null: premium while the contract year has a unit left"
         in (premium["description"])
     )
+
+
+def test_stages_are_enums_and_a_move_s_400_is_documented(schema):
+    stages = [s for s in Stage.values if s]
+    change = component(schema, "#/components/schemas/PatchedIncidentUpdateRequest")
+    assert enum_of(schema, change["properties"]["stage"]) == stages
+    reason = change["properties"]["reason"]["anyOf"]
+    assert component(schema, reason[0]["$ref"])["enum"] == ["duplicate", "filed_in_error"]
+    assert reason[1]["type"] == "string"
+    incident = component(schema, "#/components/schemas/Incident")["properties"]
+    shown = [component(schema, p["$ref"])["enum"] for p in incident["stage"]["oneOf"]]
+    assert shown == [stages, [None]]
+    step = component(schema, incident["stages"]["items"]["$ref"])["properties"]
+    assert enum_of(schema, step["state"]) == ["done", "current", "todo"]
+    refused = schema["paths"]["/api/v1/incidents/{id}/"]["patch"]["responses"]["400"]
+    assert "stage" in refused["description"]
+    assert "ValidationError" in refused["content"]["application/json"]["schema"]["$ref"]
