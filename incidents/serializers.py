@@ -1,5 +1,6 @@
 """The incident API's bodies: what it reads and what it answers (API.md, Incidents)."""
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -13,6 +14,8 @@ from incidents.models import (
     EventKind,
     Incident,
     Kind,
+    SignatureChange,
+    SignatureVerdict,
     SlaClock,
     Stage,
     Status,
@@ -24,6 +27,7 @@ from portal.models import Organization, User
 from portal.selectors import staff_members
 from portal.validators import validate_not_too_early, validate_single_line
 
+SHA256_PATTERN = r"^[0-9a-fA-F]{64}$"
 # The reasons a close may give.
 CLOSE_REASONS = [CloseReason.DUPLICATE.value, CloseReason.FILED_IN_ERROR.value]
 # The stages a request workflow has (kinds without one have none: `stage` is null).
@@ -76,6 +80,66 @@ class StepSerializer(serializers.Serializer):
     state = serializers.ChoiceField(choices=stages.Step.choices)
 
 
+class SignatureSerializer(TypedJson, serializers.Serializer):
+    """What a signature change request says about the file (API.md, Security workflows)."""
+
+    verdict = serializers.ChoiceField(choices=SignatureVerdict.choices)
+    database_version = serializers.CharField(
+        max_length=50,
+        validators=[validate_single_line],
+        help_text="The antivirus databases in use: must be the product's latest release "
+        "(409 `databases_outdated` naming it), unless staff give `override_reason`.",
+    )
+    file_name = serializers.CharField(max_length=255, validators=[validate_single_line])
+    sha256 = serializers.RegexField(
+        SHA256_PATTERN, max_length=64, help_text="64 hexadecimal digits (stored lower-case)."
+    )
+    detection_name = serializers.CharField(
+        max_length=200,
+        required=False,
+        validators=[validate_single_line],
+        help_text="The detection the product reported: required for a false positive.",
+    )
+    override_reason = serializers.CharField(
+        max_length=2000,
+        required=False,
+        write_only=True,
+        help_text="Staff only (a customer sending it gets 403): filed on older databases, "
+        "and why; shown on the timeline.",
+    )
+
+    def validate_sha256(self, value: str) -> str:
+        return value.lower()
+
+    def validate(self, attrs):
+        if attrs["verdict"] == SignatureVerdict.FALSE_POSITIVE and not attrs.get("detection_name"):
+            raise serializers.ValidationError(
+                {"detection_name": [_("Name the detection the product reported for the file.")]}
+            )
+        return attrs
+
+
+class SignatureShownSerializer(TypedJson, serializers.ModelSerializer):
+    release = serializers.IntegerField(source="release_id", allow_null=True)
+
+    class Meta:
+        model = SignatureChange
+        fields = [
+            "verdict",
+            "database_version",
+            "file_name",
+            "sha256",
+            "detection_name",
+            "override_reason",
+            "release",
+            "analysis",
+        ]
+        extra_kwargs = {
+            "release": {"help_text": "The database release with the fix, once released."},
+            "analysis": {"help_text": "Why the detection is correct (not confirmed)."},
+        }
+
+
 class SlaSerializer(TypedJson, serializers.Serializer):
     first_response = ClockSerializer(allow_null=True)
     resolution = ClockSerializer(allow_null=True)
@@ -89,6 +153,7 @@ class IncidentSerializer(TypedJson, serializers.ModelSerializer):
     sla = serializers.SerializerMethodField()
     stage = serializers.SerializerMethodField()
     stages = serializers.SerializerMethodField()
+    signature = serializers.SerializerMethodField()
 
     class Meta:
         model = Incident
@@ -112,6 +177,7 @@ class IncidentSerializer(TypedJson, serializers.ModelSerializer):
             "close_reason",
             "stage",
             "stages",
+            "signature",
             "sla_due_at",
             "sla_breached_at",
             "sla",
@@ -145,6 +211,13 @@ class IncidentSerializer(TypedJson, serializers.ModelSerializer):
             {"stage": stage.value, "label": str(stage.label), "state": state.value}
             for stage, state in stages.progress(incident)
         ]
+
+    @extend_schema_field(SignatureShownSerializer(allow_null=True))
+    def get_signature(self, incident: Incident) -> dict | None:
+        if incident.kind != Kind.SIGNATURE_CHANGE:
+            return None
+        details = getattr(incident, "signature", None)
+        return SignatureShownSerializer(details).data if details else None
 
     @extend_schema_field(SlaSerializer)
     def get_sla(self, incident: Incident) -> dict:
@@ -190,6 +263,11 @@ class IncidentCreateSerializer(TypedJson, serializers.Serializer):
         required=False,
         validators=[validate_not_too_early],
         help_text="Staff only (a customer sending it gets 403): when the report came in.",
+    )
+    signature = SignatureSerializer(
+        required=False,
+        help_text="Required with `kind` `signature_change` (with `product`), and only "
+        "there: the file the product judged wrongly.",
     )
 
     def __init__(self, *args, user: User | None = None, **kwargs):

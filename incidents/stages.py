@@ -8,6 +8,7 @@ from django.db import models
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from incidents import signature_rules
 from incidents.models import Incident, Kind, Stage
 from portal.models import User
 
@@ -88,6 +89,7 @@ def check_stage_move(incident: Incident, actor: User, stage: str) -> None:
         )
     allowed = next_stages(incident)
     if stage in allowed:
+        signature_rules.check_mover(incident, actor, stage)
         return
     if not allowed:
         message = _("%(stage)s is the request's last stage: it moves no further.") % {

@@ -12,7 +12,15 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from contracts.models import Metric
-from incidents.models import ClockStop, EventKind, Incident, IncidentEvent, RouteReason, Status
+from incidents.models import (
+    ClockStop,
+    EventKind,
+    Incident,
+    IncidentEvent,
+    RouteReason,
+    Stage,
+    Status,
+)
 from incidents.replan_words import replanned_words
 from portal.models import User
 from portal.timezones import local_time
@@ -89,6 +97,10 @@ def summary(event: IncidentEvent, zone: datetime.tzinfo | None = None) -> str:
         }
     if event.kind == EventKind.ROUTED:
         return routed_words(data)
+    if event.kind == EventKind.STAGE_CHANGED:
+        return f"{text}: {stage_change_words(data)}"
+    if event.kind == EventKind.CHECK_OVERRIDDEN:
+        return f"{text}: {overridden_words(data)}"
     if event.kind == EventKind.OWNER_AWAY:
         return _("%(label)s: the duty manager was told") % {"label": text}
     if event.kind == EventKind.CLOCK_STOPPED and data.get("stop_reason") == ClockStop.CLOSED:
@@ -149,7 +161,32 @@ def email_detail(event: IncidentEvent) -> str:
         return _("The %(metric)s is due at %(when)s UTC.") % values
     if event.kind == EventKind.OWNER_AWAY:
         return owner_away_words(event)
+    if event.kind == EventKind.STAGE_CHANGED:
+        return _("The request moved on: %(words)s.") % {"words": stage_change_words(data)}
     return ""
+
+
+def stage_words(value: str) -> str:
+    return _words(Stage, value)
+
+
+def stage_change_words(data: dict) -> str:
+    """A stage change as people read it: from, to, and what the stage brought (the release
+    with the fix, or why it stopped)."""
+    words = f"{stage_words(data.get('from', ''))} → {stage_words(data.get('to', ''))}"
+    if data.get("version"):
+        words += " " + _("(antivirus databases %(version)s)") % {"version": data["version"]}
+    if data.get("reason"):
+        words += " — " + data["reason"]
+    return words
+
+
+def overridden_words(data: dict) -> str:
+    """Staff filed a signature change on databases other than the latest, and why."""
+    return _("filed on databases %(version)s — %(reason)s") % {
+        "version": data.get("database_version", ""),
+        "reason": data.get("reason", ""),
+    }
 
 
 def owner_away_words(event: IncidentEvent) -> str:

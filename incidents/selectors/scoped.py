@@ -12,7 +12,7 @@ from portal.models import User
 
 def incidents_for_user(user: User) -> QuerySet[Incident]:
     incidents = Incident.objects.select_related(
-        "organization", "contract__tier", "assignee", "product"
+        "organization", "contract__tier", "assignee", "product", "signature"
     )
     if not user.is_authenticated or not user.is_active:
         return incidents.none()

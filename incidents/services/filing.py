@@ -19,6 +19,7 @@ from incidents.models import Channel, EventKind, Incident, Kind, SlaClock
 from incidents.notifications import notify
 from incidents.selectors.filing import day_words, no_contract_in_force
 from incidents.services.premium import premium_check, premium_take
+from incidents.services.signature import signature_details
 from incidents.services.thread import attachment_row
 from portal.errors import ContractRuleError, RuleCode
 from portal.models import Organization, User
@@ -136,9 +137,11 @@ def incident_file(
     uploads: Iterable[tuple[UploadedFile, bool]] = (),
     caller: User | None = None,
     caller_name: str = "",
+    signature: dict | None = None,
 ) -> Incident:
     """File an incident for the actor's organisation (or, for staff, a customer's, saying
-    who called: one of its contacts or a name)."""
+    who called: one of its contacts or a name). A signature change request names the file
+    (`signature`: `incidents.services.signature`)."""
     now = timezone.now()
     if actor.is_provider_staff:
         if organization is None:
@@ -162,6 +165,7 @@ def incident_file(
         caller, caller_name = None, ""  # the contact filing is who asks
     rules.check_severity(severity)
     rules.check_kind(actor, kind)
+    details = signature_details(actor=actor, kind=kind, product=product, signature=signature)
     uploads = list(uploads)
     for upload, _sample in uploads:
         files.check_size(upload)
@@ -201,6 +205,8 @@ def incident_file(
                 caller=caller,
                 caller_name=caller_name.strip()[:200],
             )
+            if details is not None:
+                details(incident, now)
             if year_start is not None:
                 premium_take(incident=incident, year_starts_on=year_start, actor=actor)
             filed = timeline.record(

@@ -12,6 +12,7 @@ from incidents import recipients, stages, timeline
 from incidents.models import Attachment, EventKind, Incident, PrivatePatch, SignatureChange, Stage
 from incidents.notifications import notify
 from incidents.services.locking import locked_incident
+from incidents.services.signature import released_for
 from portal.models import User
 
 
@@ -33,6 +34,15 @@ def _patch_for(incident: Incident, patch: Attachment | None) -> Attachment:
     return patch
 
 
+def _assign_taker(incident: Incident, actor: User) -> None:
+    """The analyst who takes an unassigned request to analysing owns it."""
+    # Cycle: the status services move the stage (incident_update) and assign.
+    from incidents.services.status import incident_assign
+
+    incident_assign(incident=incident, actor=actor, assignee=actor)
+    incident.assignee = actor
+
+
 def incident_move_stage(
     *,
     incident: Incident,
@@ -52,10 +62,14 @@ def incident_move_stage(
             raise ValidationError({"reason": [_("Say why: the customer reads it.")]})
         now = timezone.now()
         data = {"from": incident.stage, "to": stage}
+        if stage == Stage.ANALYSING and incident.assignee_id is None:
+            _assign_taker(incident, actor)
         if stage == Stage.RELEASED:
             release = _release_for(incident, release)
             SignatureChange.objects.filter(incident=incident).update(release=release)
             data["release"] = release.pk
+            data["version"] = release.version
+            released_for(incident=incident, release=release, now=now)
         elif stage == Stage.NOT_CONFIRMED:
             SignatureChange.objects.filter(incident=incident).update(analysis=reason)
         elif stage == Stage.DECLINED:

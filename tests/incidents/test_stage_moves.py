@@ -19,6 +19,7 @@ from incidents.models import (
 )
 from incidents.services import attachment_add
 from tests.factories import IncidentFactory
+from tests.incidents.signature_helpers import signature
 
 pytestmark = pytest.mark.django_db
 
@@ -32,7 +33,9 @@ def product(ours):
 
 @pytest.fixture
 def request_(ours, product):
-    return IncidentFactory(actor=ours.admin, kind=Kind.SIGNATURE_CHANGE, product=product)
+    return IncidentFactory(
+        actor=ours.admin, kind=Kind.SIGNATURE_CHANGE, product=product, signature=signature()
+    )
 
 
 def release_of(product, version="2026.11.29.1"):

@@ -127,6 +127,28 @@ def _coherent(method: str, path: str, body: dict) -> None:
     if method == "POST" and path == "/api/v1/incidents/" and ROLE == "provider":
         body.setdefault("organization", IDS["organization"])
         body.setdefault("contract", IDS["contract"])
+    if method == "POST" and path == "/api/v1/incidents/":
+        _coherent_signature(body)
+
+
+def _coherent_signature(body: dict) -> None:
+    """A signature change request names a product and the file (with the detection, for
+    a false positive); no other kind names a file. The product's databases have no release
+    on record, so any version is the latest."""
+    if body.get("kind") != "signature_change":
+        body.pop("signature", None)
+        return
+    body["product"] = IDS["product"]
+    signature = body.get("signature")
+    if not isinstance(signature, dict):
+        signature = body["signature"] = {
+            "verdict": "false_negative",
+            "database_version": "1",
+            "file_name": "sample.exe",
+            "sha256": "0" * 64,
+        }
+    if signature.get("verdict") == "false_positive" and not signature.get("detection_name"):
+        signature["detection_name"] = "Trojan.Fuzz"
 
 
 def _coherent_incident_change(body: dict) -> None:
