@@ -12,6 +12,7 @@ from contracts.rules import covered_kinds, covered_products
 from incidents.models import Channel, CloseReason, Kind, Status
 from incidents.rules import DESCRIPTION_MAX, REPLY_MAX, TITLE_MAX, kinds_for
 from incidents.selectors.lists import SORTS
+from incidents.stage_forms import signature_fields, signature_of
 from portal.models import Organization, User
 from portal.rules import organization_zone
 from portal.selectors import staff_members
@@ -79,6 +80,9 @@ class IncidentForm(forms.Form):
             self.fields["contract"].queryset = self.fields["contract"].queryset.all()
         if staff:
             self._add_staff_fields(organization, contracts)
+        # A signature change request's file (shown when that kind is chosen).
+        self.fields.update(signature_fields(staff=staff))
+        self.signature = None
 
     def cover(self, contracts: list[Contract], actor: User) -> None:
         """Offer only what the contracts cover: their tiers' kinds, and of the products they
@@ -185,6 +189,7 @@ class IncidentForm(forms.Form):
             self.add_error(
                 "caller", _("Say who called: choose one of the contacts or type their name.")
             )
+        self.signature = signature_of(self, data)
         return data
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from incidents import views
+from incidents import stage_views, views
 
 urlpatterns = [
     path("", views.incident_list, name="incident_list"),
@@ -10,6 +10,7 @@ urlpatterns = [
     path("<int:incident_id>/reply/", views.incident_reply, name="incident_reply"),
     path("<int:incident_id>/status/", views.incident_status, name="incident_status"),
     path("<int:incident_id>/update/", views.incident_update, name="incident_update"),
+    path("<int:incident_id>/stage/", stage_views.incident_stage, name="incident_stage"),
     path("<int:incident_id>/files/", views.attachment_upload, name="attachment_upload"),
     path(
         "<int:incident_id>/files/<int:attachment_id>/",

@@ -24,6 +24,7 @@ from incidents.forms import (
 )
 from incidents.models import CloseReason, Kind, Status
 from incidents.rules import REPLY_MAX
+from incidents.stage_views import stage_context
 from portal.access import organization_of
 from portal.errors import ContractRuleError
 from portal.filters import query_errors
@@ -131,7 +132,11 @@ def incident_new(request):
                 received_at=data.get("received_at"),
                 caller=data.get("caller"),
                 caller_name=data.get("caller_name", ""),
-                uploads=[(upload, data.get("sample", False))] if upload else [],
+                # A signature change's file is the one judged wrongly: kept as a sample.
+                uploads=[(upload, data.get("sample", False) or bool(form.signature))]
+                if upload
+                else [],
+                signature=form.signature,
             )
         except ContractRuleError as exc:
             refusal = exc
@@ -193,6 +198,7 @@ def _detail_context(request, incident, reply_form=None, upload_form=None):
         "close_reasons": [(value, label) for value, label in CloseReason.choices if value],
         "zone": viewer_zone(user),
         "customer_zone": organization_zone(incident.organization),
+        **stage_context(user, incident),
     }
 
 

@@ -7,9 +7,23 @@
  *   without this script the menu stays unfolded.
  * - data-disables="name" on a checkbox: while it is ticked, its form's field of that name
  *   is disabled (an internal note never counts as a qualified response).
+ * - data-shown-when="name=value" on a part of a form: it shows only while the form's field
+ *   of that name has that value (a request's own fields for its kind); without this script
+ *   it always shows.
  */
 (function () {
   "use strict";
+
+  function applyShownWhen(part) {
+    var rule = part.getAttribute("data-shown-when").split("=");
+    var form = part.closest("form");
+    var field = form && form.elements[rule[0]];
+    if (field) part.hidden = field.value !== rule[1];
+  }
+
+  function showParts() {
+    document.querySelectorAll("[data-shown-when]").forEach(applyShownWhen);
+  }
 
   function applyDisables(box) {
     var target = box.form && box.form.elements[box.getAttribute("data-disables")];
@@ -20,7 +34,11 @@
     var field = e.target;
     if (field && field.form && field.hasAttribute("data-submit-on-change")) field.form.submit();
     if (field && field.hasAttribute && field.hasAttribute("data-disables")) applyDisables(field);
+    if (field && field.form && field.form.querySelector("[data-shown-when]")) showParts();
   });
+
+  document.addEventListener("DOMContentLoaded", showParts);
+  document.addEventListener("htmx:afterSwap", showParts);
 
   // A form shown again with the box ticked (a reply kept after an error) starts disabled too.
   document.addEventListener("DOMContentLoaded", function () {
