@@ -3,6 +3,8 @@ on the latest databases only (staff may override, on the timeline), processed by
 signature analysts, informed by the TAM on TAM tiers, the fix told to entitled holders."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from incidents.models import (
     EventKind,
@@ -273,3 +275,30 @@ def test_another_tenant_never_sees_the_request(api, theirs, request_):
     assert api(theirs.admin).get(f"{URL}{request_.pk}/").status_code == 404
     listed = api(theirs.admin).get(URL).json()["results"]
     assert request_.pk not in [row["id"] for row in listed]
+
+
+def file_requests(tenant, product, n: int) -> None:
+    for _ in range(n):
+        IncidentFactory(
+            actor=tenant.member,
+            kind=Kind.SIGNATURE_CHANGE,
+            product=product,
+            signature=signature(),
+        )
+
+
+@pytest.mark.parametrize("url", [URL, "/incidents/"])
+def test_lists_of_requests_do_not_grow_with_rows(api, client, ours, product, url):
+    """The API list shows each request's signature and stages; neither costs a query a row."""
+    client.force_login(ours.admin)
+    caller = api(ours.admin) if url == URL else client
+    file_requests(ours, product, 2)
+    with CaptureQueriesContext(connection) as few:
+        assert caller.get(url).status_code == 200
+    file_requests(ours, product, 4)
+    with CaptureQueriesContext(connection) as more:
+        response = caller.get(url)
+    assert response.status_code == 200
+    assert len(more) == len(few)
+    if url == URL:
+        assert all(row["signature"]["sha256"] for row in response.json()["results"])
