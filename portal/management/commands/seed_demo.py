@@ -9,12 +9,15 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
+from contracts.holdings import latest_release
 from contracts.models import BusinessCalendar, Contract, LicenceType, Product, Tier
 from contracts.rules import one_year_ends_on
 from contracts.services import calendar_save, contract_create
-from incidents.models import Alert, AlertFormat, Incident, Kind
+from incidents.models import Alert, AlertFormat, Incident, Kind, SignatureVerdict, Stage
 from incidents.services import incident_file, incident_reply
 from incidents.services.alerts import alert_create, alert_publish
+from incidents.services.stages import incident_move_stage
+from incidents.signature_rules import analysts_group
 from portal.management.demo_catalogue import seed_catalogue
 from portal.models import MemberRole, Membership, Organization, StaffRole, User
 from tam.models import DutyShift, WorkingHours
@@ -180,6 +183,7 @@ class Command(BaseCommand):
             author=engineer,
             body="Thank you. Please send the trace logs from one file server.",
         )
+        self._signature_request(acme, engineer, endpoint)
         incident_file(
             actor=acme,
             title="How do we exclude the backup folder?",
@@ -188,6 +192,28 @@ class Command(BaseCommand):
             kind=Kind.QUESTION,
             product=endpoint,
         )
+
+    def _signature_request(self, customer: User, analyst: User, product: Product) -> None:
+        """A false positive on the latest databases, taken by the analyst (a member of the
+        signature analysts, who move such requests)."""
+        analysts_group().user_set.add(analyst)
+        latest = latest_release(product)
+        request = incident_file(
+            actor=customer,
+            title="Our invoices are quarantined as Trojan.PDF.Fake",
+            description="Every PDF invoice our ERP makes is detected since this morning.",
+            severity=3,
+            kind=Kind.SIGNATURE_CHANGE,
+            product=product,
+            signature={
+                "verdict": SignatureVerdict.FALSE_POSITIVE,
+                "database_version": latest.version if latest else "1",
+                "file_name": "invoice-2026-0042.pdf",
+                "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+                "detection_name": "Trojan.PDF.Fake",
+            },
+        )
+        incident_move_stage(incident=request, actor=analyst, stage=Stage.ANALYSING)
 
     def _alerts(self, users) -> None:
         """A published malware alert about the product the AV Silver customer holds."""
