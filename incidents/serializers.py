@@ -267,7 +267,8 @@ class IncidentCreateSerializer(TypedJson, serializers.Serializer):
     signature = SignatureSerializer(
         required=False,
         help_text="Required with `kind` `signature_change` (with `product`), and only "
-        "there: the file the product judged wrongly.",
+        "there: the file the product judged wrongly. Send the file itself afterwards to "
+        "`attachments/` with `sample` true.",
     )
 
     def __init__(self, *args, user: User | None = None, **kwargs):
