@@ -3,6 +3,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import DefaultRouter
 
 from contracts.api import CalendarViewSet, ContractViewSet, TierViewSet
+from incidents.alert_api import AlertViewSet
 from incidents.api import IncidentViewSet
 from portal.api_views import MemberViewSet, OrganizationViewSet, TokenView
 from portal.token_api import ApiTokenViewSet
@@ -19,6 +20,7 @@ router.register("absences", AbsenceViewSet, basename="absence")
 router.register("rota", ShiftViewSet, basename="shift")
 router.register("contracts", ContractViewSet, basename="contract")
 router.register("incidents", IncidentViewSet, basename="incident")
+router.register("alerts", AlertViewSet, basename="alert")
 
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="api_token"),

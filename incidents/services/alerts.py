@@ -36,7 +36,7 @@ class Sent:
     people: int
 
 
-def _require_writer(user: User) -> None:
+def require_writer(user: User) -> None:
     if not alerts.can_write_alerts(user):
         raise PermissionDenied(_("Only the provider's staff write and publish malware alerts."))
 
@@ -72,7 +72,7 @@ def alert_create(
     prevention: str = "",
 ) -> Alert:
     """A draft alert; nobody is told until it is published."""
-    _require_writer(author)
+    require_writer(author)
     products = _check_products(products)
     with transaction.atomic():
         alert = Alert(
@@ -90,7 +90,7 @@ def alert_create(
 
 def alert_update(*, alert: Alert, author: User, products=None, **fields) -> Alert:
     """Change a draft (a published alert is as it was sent: 409)."""
-    _require_writer(author)
+    require_writer(author)
     unknown = set(fields) - set(EDITABLE)
     if unknown:
         raise TypeError(f"Not editable: {sorted(unknown)}")
@@ -129,7 +129,7 @@ def _message(alert: Alert) -> tuple[str, str]:
 def alert_publish(*, alert: Alert, publisher: User, now: datetime.datetime | None = None) -> Sent:
     """Publish the alert: record the organisations it is addressed to and queue one e-mail
     to each of their active contacts (`incidents.alerts.audience`), in one transaction."""
-    _require_writer(publisher)
+    require_writer(publisher)
     now = now or timezone.now()
     with transaction.atomic():
         alert = Alert.objects.select_for_update().get(pk=alert.pk)

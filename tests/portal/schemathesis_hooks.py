@@ -38,6 +38,8 @@ BODY_REFERENCES = {
     "assignee": "staff",
     "product": "product",
 }
+# Body fields naming a list of objects (each whole number becomes one that exists).
+LIST_REFERENCES = {"products": "product"}
 # A path's first segment after /api/v1/, and the object its {id} names. Never the run's
 # own token or the caller's own account: revoking or demoting those would end the run.
 PATH_REFERENCES = {
@@ -48,6 +50,7 @@ PATH_REFERENCES = {
     "calendars": "calendar",
     "staff": "colleague",
     "auth": "spare_token",
+    "alerts": "alert",
 }
 
 
@@ -177,6 +180,10 @@ def before_call(context, case, kwargs):
         for field, kind in BODY_REFERENCES.items():
             if kind in IDS and _whole_number(case.body.get(field)):
                 case.body[field] = IDS[kind]
+        for field, kind in LIST_REFERENCES.items():
+            values = case.body.get(field)
+            if kind in IDS and isinstance(values, list):
+                case.body[field] = [IDS[kind] if _whole_number(v) else v for v in values]
         _coherent(case.method.upper(), case.operation.path, case.body)
     parameters = case.path_parameters or {}
     resource = case.operation.path.removeprefix("/api/v1/").split("/")[0]

@@ -27,6 +27,7 @@ from portal.models import StaffRole
 from portal.tokens import token_create
 from tests.conftest import make_tenant
 from tests.factories import IncidentFactory, StaffFactory
+from tests.incidents.alert_helpers import addressed
 
 ROOT = Path(__file__).resolve().parents[2]
 HOOKS = Path(__file__).resolve().with_name("schemathesis_hooks.py")
@@ -113,6 +114,7 @@ def world(db):
     colleague = StaffFactory(staff_role=StaffRole.ENGINEER)  # for /staff/{id}/
     product = Product.objects.create(name="Endpoint Shield")
     ours.contract.products.add(product)  # filings name a product the customer holds
+    alert = addressed(ours.organization)  # a published alert addressed to the customer
     return {
         "ours": ours,
         "incidents": incidents,
@@ -120,6 +122,7 @@ def world(db):
         "backup": backup,
         "colleague": colleague,
         "product": product,
+        "alert": alert,
     }
 
 
@@ -137,6 +140,7 @@ def fuzz_ids(world) -> dict[str, int]:
         "product": world["product"].pk,
         "incident": world["incidents"][0].pk,
         "membership": ours.member_membership.pk,
+        "alert": world["alert"].pk,
     }
 
 
