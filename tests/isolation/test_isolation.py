@@ -70,8 +70,10 @@ def test_own_objects_are_reachable(client, world, ours, provider_admin, route_na
         "/api/v1/tiers/",
         "/api/v1/calendars/",
         "/api/v1/incidents/",
+        "/api/v1/alerts/",
         "/contracts/",
         "/incidents/",
+        "/alerts/",
     ],
 )
 def test_lists_show_nothing_of_another_tenant(client, world, ours, url):
@@ -85,6 +87,8 @@ def test_lists_show_nothing_of_another_tenant(client, world, ours, url):
     assert_none_of(world["secrets"]["theirs"], response.content, url)
     if "incidents" in url:
         assert world["secrets"]["ours"].title in body  # so the absence above can tell
+    if "alerts" in url:  # our alert's title carries our mark, theirs theirs
+        assert world["secrets"]["ours"].mark in body
     if url.startswith("/api/"):
         ids = {row["id"] for row in response.json()["results"]}
         kind = url.strip("/").split("/")[-1].rstrip("s")
