@@ -5,6 +5,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from incidents.models import Incident, Kind, Stage
+from incidents.services.stages import incident_move_stage
 from tests.factories import IncidentFactory
 from tests.incidents.signature_helpers import SHA, analyst, held_product, release, signature
 
@@ -156,3 +157,21 @@ def test_a_customer_cannot_move_the_stage(client, ours, request_):
     response = client.post(f"/incidents/{request_.pk}/stage/", {"stage": "analysing"})
 
     assert response.status_code == 403
+
+
+def test_the_customer_reads_why_the_detection_was_right(client, ours, request_):
+    person = analyst()
+    incident_move_stage(incident=request_, actor=person, stage=Stage.ANALYSING)
+    incident_move_stage(
+        incident=request_,
+        actor=person,
+        stage=Stage.NOT_CONFIRMED,
+        reason="The file carries a macro dropper.",
+    )
+    client.force_login(ours.member)
+
+    page = client.get(f"/incidents/{request_.pk}/").content.decode()
+
+    assert "The file carries a macro dropper." in page
+    assert 'aria-current="step">Not confirmed' in page
+    assert "Analysing → Not confirmed" in page  # the timeline says it in words
