@@ -221,3 +221,23 @@ def test_the_feed_and_the_banner_do_not_grow_with_alerts(client, silver):
     few = (count(client, home), count(Client(), feed))
     more_alerts(silver.organization, 5)
     assert (count(client, home), count(Client(), feed)) == few
+
+
+def test_staff_edit_a_draft_and_its_products(client, staff):
+    alert = draft(staff["engineer"], title="First words")
+    other = product("Mail Gateway")
+    client.force_login(staff["engineer"])
+    page = client.get(f"/alerts/{alert.pk}/edit/").content.decode()
+    assert "First words" in page
+    form = {
+        "title": "Better words",
+        "severity": "3",
+        "products": [other.pk],
+        "body_format": AlertFormat.MARKDOWN,
+        "body": "New *body*",
+        "prevention": "Update.",
+    }
+    assert client.post(f"/alerts/{alert.pk}/edit/", form).status_code == 302
+    alert.refresh_from_db()
+    assert (alert.title, alert.severity, alert.body_format) == ("Better words", 3, "markdown")
+    assert list(alert.products.all()) == [other]
