@@ -22,8 +22,9 @@ from contracts.models import Product, Severity
 from incidents import alerts
 from incidents.models import Alert, AlertAudience, AlertFormat, AlertRead
 from incidents.notifications import notify_topic
+from portal.access import require_contact_manager
 from portal.errors import ContractRuleError, RuleCode
-from portal.models import User
+from portal.models import Organization, User, new_feed_key
 
 EDITABLE = ("title", "body", "body_format", "prevention", "severity")
 
@@ -181,12 +182,9 @@ def alert_mark_read(*, alert: Alert, user: User, now: datetime.datetime | None =
     )
 
 
-def organization_new_alert_feed_key(*, organization, actor: User):
+def organization_new_alert_feed_key(*, organization: Organization, actor: User) -> Organization:
     """A new secret for the organisation's alert feed address: the old address stops
     working at once (a customer admin's or a provider admin's step)."""
-    from portal.access import require_contact_manager
-    from portal.models import new_feed_key
-
     require_contact_manager(actor, organization)
     organization.alert_feed_key = new_feed_key()
     organization.save(update_fields=["alert_feed_key"])
