@@ -28,6 +28,8 @@ from incidents.models import (
     Kind,
     Status,
 )
+from incidents.sample_serializers import SampleAnalysisInputSerializer, SampleAnalysisSerializer
+from incidents.selectors.samples import sample_for_user
 from incidents.serializers import (
     AttachmentSerializer,
     EventSerializer,
@@ -37,6 +39,7 @@ from incidents.serializers import (
     ReplySerializer,
     UploadSerializer,
 )
+from incidents.services.samples import sample_analyse
 from incidents.services.status import UNCHANGED
 from portal.api import RefusalSerializer
 from portal.filters import MAX_TEXT, checked
@@ -307,6 +310,26 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         attachment = selectors.attachment_for_user(request.user, incident, attachment_id)
         files.check_download(request.user, attachment)
         return files.download_response(attachment)
+
+    @extend_schema(
+        request=SampleAnalysisInputSerializer,
+        responses={200: SampleAnalysisSerializer, 403: None, 404: None},
+        description="Staff record (or correct) a malware sample's analysis; the customer's "
+        "side is e-mailed when the result is new or changed. A file that is not a sample "
+        "is a 404.",
+    )
+    @action(detail=True, methods=["put"], url_path=r"attachments/(?P<attachment_id>\d+)/analysis")
+    def analysis(self, request, *args, attachment_id=None, **kwargs):
+        incident = self.get_object()
+        sample = sample_for_user(request.user, incident, attachment_id)
+        if not request.user.is_provider_staff:
+            raise PermissionDenied(_("Only the provider's staff analyse malware samples."))
+        data = SampleAnalysisInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        analysis = sample_analyse(
+            incident=incident, attachment=sample, actor=request.user, **data.validated_data
+        )
+        return Response(SampleAnalysisSerializer(analysis, context={"request": request}).data)
 
     def _paged(self, queryset, serializer_class):
         paginator = IdOrderPagination()

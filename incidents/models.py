@@ -276,6 +276,11 @@ class Attachment(models.Model):
         ordering = ["created_at", "id"]
         indexes = [
             models.Index(fields=["organization", "incident"], name="attachment_org_inc"),
+            # A sample filed again is found by its hash in every organisation (its earlier
+            # analysis is reused: incidents.selectors.samples).
+            models.Index(
+                fields=["sha256"], name="attachment_sample_sha256", condition=Q(sample=True)
+            ),
         ]
         constraints = [
             models.UniqueConstraint(

@@ -105,6 +105,11 @@ def for_stage_change(incident: Incident) -> list[User]:
     return customer_side(incident)
 
 
+def for_sample_analysis(incident: Incident) -> list[User]:
+    """A sample's analysis (the verdict and how to remove it) goes to the customer's side."""
+    return customer_side(incident)
+
+
 def for_assignment(assignee: User | None) -> list[User]:
     return [assignee] if assignee is not None else []
 

@@ -21,6 +21,7 @@ from incidents.models import (
     Status,
 )
 from incidents.rules import DESCRIPTION_MAX, REPLY_MAX, TITLE_MAX
+from incidents.sample_serializers import SampleAnalysisSerializer
 from portal.api import WordsOrCodeField
 from portal.json_types import StrictBooleanField, TypedJson
 from portal.models import Organization, User
@@ -347,6 +348,17 @@ class AttachmentSerializer(TypedJson, serializers.Serializer):
     sample = serializers.BooleanField(read_only=True)
     created_at = serializers.DateTimeField(read_only=True)
     download_url = serializers.SerializerMethodField()
+    analysis = serializers.SerializerMethodField(
+        help_text="A malware sample's analysis by the provider's staff (null until analysed, "
+        "and for other files)."
+    )
+
+    @extend_schema_field(SampleAnalysisSerializer(allow_null=True))
+    def get_analysis(self, attachment) -> dict | None:
+        analysis = getattr(attachment, "analysis", None) if attachment.sample else None
+        if analysis is None:
+            return None
+        return SampleAnalysisSerializer(analysis, context=self.context).data
 
     def get_download_url(self, attachment) -> str:
         request = self.context["request"]

@@ -18,6 +18,8 @@ from incidents.models import (
     Incident,
     IncidentEvent,
     RouteReason,
+    SampleAnalysis,
+    SampleVerdict,
     Stage,
     Status,
 )
@@ -101,6 +103,8 @@ def summary(event: IncidentEvent, zone: datetime.tzinfo | None = None) -> str:
         return f"{text}: {stage_change_words(data)}"
     if event.kind == EventKind.CHECK_OVERRIDDEN:
         return f"{text}: {overridden_words(data)}"
+    if event.kind == EventKind.SAMPLE_ANALYSED:
+        return f"{text}: {analysed_words(data)}"
     if event.kind == EventKind.OWNER_AWAY:
         return _("%(label)s: the duty manager was told") % {"label": text}
     if event.kind == EventKind.CLOCK_STOPPED and data.get("stop_reason") == ClockStop.CLOSED:
@@ -143,6 +147,23 @@ def routed_words(data: dict) -> str:
     return _("Routed to %(person)s: %(reason)s") % {"person": person, "reason": reason}
 
 
+def analysed_words(data: dict) -> str:
+    """A sample's verdict as people read it: which file, what it is, detected as what, and
+    whether the result came from an earlier analysis of the same file."""
+    values = {
+        "name": data.get("name", ""),
+        "verdict": _words(SampleVerdict, data.get("verdict", "")).lower(),
+        "detection": data.get("detection_name", ""),
+    }
+    if values["detection"]:
+        words = _("%(name)s is %(verdict)s, detected as %(detection)s") % values
+    else:
+        words = _("%(name)s is %(verdict)s") % values
+    if data.get("reused"):
+        words += " " + _("(from an earlier analysis of the same file)")
+    return words
+
+
 def email_detail(event: IncidentEvent) -> str:
     """The sentence a notification e-mail adds about its event ("" when the subject says
     it all). Times are UTC: the recipients span time zones."""
@@ -163,6 +184,8 @@ def email_detail(event: IncidentEvent) -> str:
         return owner_away_words(event)
     if event.kind == EventKind.STAGE_CHANGED:
         return _("The request moved on: %(words)s.") % {"words": stage_change_words(data)}
+    if event.kind == EventKind.SAMPLE_ANALYSED:
+        return sample_analysed_detail(event)
     return ""
 
 
@@ -187,6 +210,20 @@ def overridden_words(data: dict) -> str:
         "version": data.get("database_version", ""),
         "reason": data.get("reason", ""),
     }
+
+
+def sample_analysed_detail(event: IncidentEvent) -> str:
+    """The verdict, and how to remove the malware, for the customer's e-mail."""
+    data = event.data or {}
+    text = _("The sample %(words)s.") % {"words": analysed_words(data)}
+    removal = (
+        SampleAnalysis.objects.filter(attachment_id=data.get("attachment"))
+        .values_list("removal", flat=True)
+        .first()
+    )
+    if removal:
+        text += "\n\n" + _("To remove it:") + "\n" + removal
+    return text
 
 
 def owner_away_words(event: IncidentEvent) -> str:

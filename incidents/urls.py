@@ -1,6 +1,6 @@
 from django.urls import path
 
-from incidents import stage_views, views
+from incidents import sample_views, stage_views, views
 
 urlpatterns = [
     path("", views.incident_list, name="incident_list"),
@@ -16,5 +16,10 @@ urlpatterns = [
         "<int:incident_id>/files/<int:attachment_id>/",
         views.attachment_download,
         name="attachment_download",
+    ),
+    path(
+        "<int:incident_id>/files/<int:attachment_id>/analysis/",
+        sample_views.sample_analysis,
+        name="sample_analysis",
     ),
 ]

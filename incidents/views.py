@@ -22,8 +22,9 @@ from incidents.forms import (
     StatusForm,
     UploadForm,
 )
-from incidents.models import CloseReason, Kind, Status
+from incidents.models import CloseReason, Kind, SampleVerdict, Status
 from incidents.rules import REPLY_MAX
+from incidents.sample_views import release_choices
 from incidents.stage_views import stage_context
 from portal.access import organization_of
 from portal.errors import ContractRuleError
@@ -199,6 +200,8 @@ def _detail_context(request, incident, reply_form=None, upload_form=None):
         "zone": viewer_zone(user),
         "customer_zone": organization_zone(incident.organization),
         **stage_context(user, incident),
+        "release_choices": release_choices(incident) if user.is_provider_staff else None,
+        "verdicts": SampleVerdict.choices,
     }
 
 

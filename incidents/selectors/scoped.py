@@ -59,13 +59,14 @@ def events_for_user(user: User, incident: Incident) -> QuerySet[IncidentEvent]:
 
 
 def attachments_for_user(user: User, incident: Incident) -> QuerySet[Attachment]:
-    """The incident's files the user may see: customers never see files on internal notes."""
+    """The incident's files the user may see, with samples' analyses: customers never see
+    files on internal notes, nor where a reused analysis came from."""
     files = Attachment.objects.filter(
         organization_id=incident.organization_id, incident=incident
-    ).select_related("uploaded_by")
+    ).select_related("uploaded_by", "analysis__release__product")
     if not user.is_provider_staff:
-        files = files.exclude(entry__kind=EntryKind.NOTE)
-    return files
+        return files.exclude(entry__kind=EntryKind.NOTE)
+    return files.select_related("analysis__reused_from__attachment__incident")
 
 
 def attachment_for_user(user: User, incident: Incident, pk) -> Attachment:

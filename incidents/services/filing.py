@@ -19,6 +19,7 @@ from incidents.models import Channel, EventKind, Incident, Kind, SlaClock
 from incidents.notifications import notify
 from incidents.selectors.filing import day_words, no_contract_in_force
 from incidents.services.premium import premium_check, premium_take
+from incidents.services.samples import sample_reuse_analysis
 from incidents.services.signature import signature_details
 from incidents.services.thread import attachment_row
 from portal.errors import ContractRuleError, RuleCode
@@ -225,7 +226,10 @@ def incident_file(
             for upload, sample in uploads:
                 saved = files.store_upload(upload, sample=sample)
                 stored.append(saved)
-                attachment_row(incident=incident, actor=actor, saved=saved, sample=sample)
+                attachment = attachment_row(
+                    incident=incident, actor=actor, saved=saved, sample=sample
+                )
+                sample_reuse_analysis(incident=incident, attachment=attachment)
             notify(filed, recipients.for_filing(incident))
     except BaseException:
         for saved in stored:

@@ -13,6 +13,7 @@ from incidents import clocks, files, recipients, timeline
 from incidents.models import Attachment, EntryKind, EventKind, Incident, Status, ThreadEntry
 from incidents.notifications import notify
 from incidents.services.locking import locked_incident
+from incidents.services.samples import sample_reuse_analysis
 from incidents.services.status import set_status
 from portal.errors import ContractRuleError, RuleCode
 from portal.models import User
@@ -102,9 +103,10 @@ def incident_reply(
             for upload, sample in uploads:
                 saved = files.store_upload(upload, sample=sample)
                 stored.append(saved)
-                attachment_row(
+                attachment = attachment_row(
                     incident=incident, actor=author, saved=saved, sample=sample, entry=entry
                 )
+                sample_reuse_analysis(incident=incident, attachment=attachment)
             if not internal:
                 notify(event, recipients.for_reply(incident, by_staff=staff), actor=author)
     except BaseException:
@@ -138,6 +140,7 @@ def attachment_add(
                 sample=sample,
                 sha256=saved.sha256,
             )
+            sample_reuse_analysis(incident=incident, attachment=attachment)
     except BaseException:
         files.discard(saved.stored_name)
         raise

@@ -126,6 +126,10 @@ def _coherent(method: str, path: str, body: dict) -> None:
     adding = path.endswith("/members/") or path == "/api/v1/staff/"
     if method == "POST" and adding and isinstance(email, str) and ADDRESS.fullmatch(email):
         body["email"] = f"fuzz-{next(FRESH)}-{uuid.uuid4().hex[:8]}@example.test"
+    # A malicious or unwanted sample is detected as something (a sample's analysis).
+    named = isinstance(body.get("detection_name"), str) and body["detection_name"].strip()
+    if path.endswith("/analysis/") and body.get("verdict") in ("malicious", "pua") and not named:
+        body["detection_name"] = "Trojan.Fuzz"
     # Staff filing name the customer they file for (customers may not).
     if method == "POST" and path == "/api/v1/incidents/" and ROLE == "provider":
         body.setdefault("organization", IDS["organization"])
@@ -194,5 +198,8 @@ def before_call(context, case, kwargs):
             parameters[name] = IDS["organization"]
         elif name == "id" and "/members/" in case.operation.path:
             parameters[name] = IDS["membership"]
+        elif name == "attachment_id" and "sample" in IDS:
+            # The analysis route takes only a malware sample (another file is a 404).
+            parameters[name] = IDS["sample"]
         elif name == "id" and PATH_REFERENCES.get(resource) in IDS:
             parameters[name] = IDS[PATH_REFERENCES[resource]]

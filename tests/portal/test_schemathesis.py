@@ -20,9 +20,11 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 
 from contracts.models import Product
+from incidents import services
 from portal.models import StaffRole
 from portal.tokens import token_create
 from tests.conftest import make_tenant
@@ -109,6 +111,8 @@ def world(db):
         IncidentFactory(actor=ours.admin, contract=ours.contract, severity=severity)
         for severity in (1, 3)
     ]
+    sample = SimpleUploadedFile("dropper.exe", b"MZ fuzz sample")
+    services.attachment_add(incident=incidents[0], actor=ours.admin, upload=sample, sample=True)
     staff = StaffFactory(staff_role=StaffRole.ADMIN)
     backup = StaffFactory(staff_role=StaffRole.TAM)
     colleague = StaffFactory(staff_role=StaffRole.ENGINEER)  # for /staff/{id}/
@@ -139,6 +143,7 @@ def fuzz_ids(world) -> dict[str, int]:
         "colleague": world["colleague"].pk,
         "product": world["product"].pk,
         "incident": world["incidents"][0].pk,
+        "sample": world["incidents"][0].attachments.get(sample=True).pk,
         "membership": ours.member_membership.pk,
         "alert": world["alert"].pk,
     }
