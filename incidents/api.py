@@ -52,7 +52,9 @@ URGENCY_SORT = "urgency"
 FILING_REFUSALS = (  # a filing's 409s (API.md, Incidents)
     "`not_entitled`: the contract's tier does not cover this `kind` (the detail names the "
     "kinds it covers); `quota_exhausted`: no premium incident left this contract year; "
-    "`contract_inactive`, `no_contract`, `renewal_expired`: no contract in force covers it. "
+    "`contract_inactive`, `no_contract`, `renewal_expired`: no contract in force covers it; "
+    "`version_unsupported`: a private patch's `product_version` is at end of life (the "
+    "detail names the supported versions). "
     "A `product` of another vendor than the contract's is a 400 on `product`."
 )
 # Replies and files go to an incident still open (API.md, Incidents).
@@ -313,7 +315,7 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
 
     @extend_schema(
         request=SampleAnalysisInputSerializer,
-        responses={200: SampleAnalysisSerializer, 403: None, 404: None},
+        responses=SampleAnalysisSerializer,
         description="Staff record (or correct) a malware sample's analysis; the customer's "
         "side is e-mailed when the result is new or changed. A file that is not a sample "
         "is a 404.",

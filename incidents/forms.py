@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from contracts.models import SEVERITY_MEANINGS, SEVERITY_NAMES, Contract, Product
 from contracts.rules import covered_kinds, covered_products
 from incidents.models import Channel, CloseReason, Kind, Status
+from incidents.patch_forms import offer_versions, version_field
 from incidents.rules import DESCRIPTION_MAX, REPLY_MAX, TITLE_MAX, kinds_for
 from incidents.selectors.lists import SORTS
 from incidents.stage_forms import signature_fields, signature_of
@@ -57,6 +58,7 @@ class IncidentForm(forms.Form):
         empty_value=None,
         initial="1",
     )
+    product_version = version_field()
     file = forms.FileField(required=False, allow_empty_file=True, label=_("Attach a file"))
     sample = forms.BooleanField(
         required=False, label="This file is a malware sample (stored encrypted, staff only)"
@@ -83,6 +85,12 @@ class IncidentForm(forms.Form):
         # A signature change request's file (shown when that kind is chosen).
         self.fields.update(signature_fields(staff=staff))
         self.signature = None
+        offer_versions(
+            self.fields["product_version"],
+            contracts,
+            timezone.localdate(),
+            chosen=self.data.get("product_version"),
+        )
 
     def cover(self, contracts: list[Contract], actor: User) -> None:
         """Offer only what the contracts cover: their tiers' kinds, and of the products they

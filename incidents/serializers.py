@@ -4,6 +4,7 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from contracts.catalogue_models import ProductVersion
 from contracts.models import ClockKind, Contract, DatabaseRelease, Metric, Product
 from contracts.sla import target_words
 from incidents import stages
@@ -20,6 +21,7 @@ from incidents.models import (
     Stage,
     Status,
 )
+from incidents.patch_serializers import PatchRequestSerializer, patch_request_of
 from incidents.rules import DESCRIPTION_MAX, REPLY_MAX, TITLE_MAX
 from incidents.sample_serializers import SampleAnalysisSerializer
 from portal.api import WordsOrCodeField
@@ -155,6 +157,17 @@ class IncidentSerializer(TypedJson, serializers.ModelSerializer):
     stage = serializers.SerializerMethodField()
     stages = serializers.SerializerMethodField()
     signature = serializers.SerializerMethodField()
+    product_version = serializers.SerializerMethodField(
+        help_text="A private patch request's product version (null for other kinds)."
+    )
+    patch = serializers.SerializerMethodField(
+        help_text="A private patch request's delivered patch file: its attachment id (null "
+        "until delivered, and for other kinds). `patch_request.file` has its link and SHA-256."
+    )
+    patch_request = serializers.SerializerMethodField(
+        help_text="A private patch request: its version's support, why it was declined, and "
+        "the delivered patch file (null for other kinds)."
+    )
 
     class Meta:
         model = Incident
@@ -182,6 +195,9 @@ class IncidentSerializer(TypedJson, serializers.ModelSerializer):
             "sla_due_at",
             "sla_breached_at",
             "sla",
+            "product_version",
+            "patch",
+            "patch_request",
         ]
         read_only_fields = ["sla_due_at", "sla_breached_at"]
         extra_kwargs = {
@@ -228,6 +244,21 @@ class IncidentSerializer(TypedJson, serializers.ModelSerializer):
             for metric in Metric.values
         }
 
+    def get_product_version(self, incident: Incident) -> int | None:
+        request = patch_request_of(incident)
+        return request.product_version_id if request else None
+
+    def get_patch(self, incident: Incident) -> int | None:
+        request = patch_request_of(incident)
+        return request.patch_id if request else None
+
+    @extend_schema_field(PatchRequestSerializer(allow_null=True))
+    def get_patch_request(self, incident: Incident) -> dict | None:
+        request = patch_request_of(incident)
+        if request is None:
+            return None
+        return PatchRequestSerializer(request, context=self.context).data
+
 
 class IncidentCreateSerializer(TypedJson, serializers.Serializer):
     title = serializers.CharField(max_length=TITLE_MAX, validators=[validate_single_line])
@@ -249,6 +280,14 @@ class IncidentCreateSerializer(TypedJson, serializers.Serializer):
     )
     product = serializers.PrimaryKeyRelatedField(
         queryset=Product.objects.filter(is_active=True), required=False, allow_null=True
+    )
+    product_version = serializers.PrimaryKeyRelatedField(
+        queryset=ProductVersion.objects.select_related("product"),
+        required=False,
+        allow_null=True,
+        help_text="A private patch request's product version (required for `private_patch`, "
+        "refused for other kinds); its product is the request's. 409 `version_unsupported` "
+        "at end of life.",
     )
     organization = serializers.PrimaryKeyRelatedField(
         queryset=Organization.objects.all(),

@@ -23,8 +23,10 @@ from incidents.forms import (
     UploadForm,
 )
 from incidents.models import CloseReason, Kind, SampleVerdict, Status
+from incidents.patch_views import patch_context
 from incidents.rules import REPLY_MAX
 from incidents.sample_views import release_choices
+from incidents.services.patches import filing_notice
 from incidents.stage_views import stage_context
 from portal.access import organization_of
 from portal.errors import ContractRuleError
@@ -138,6 +140,7 @@ def incident_new(request):
                 if upload
                 else [],
                 signature=form.signature,
+                product_version=data.get("product_version"),
             )
         except ContractRuleError as exc:
             refusal = exc
@@ -148,6 +151,8 @@ def incident_new(request):
             notice = priority_line_for(incident)  # filed out of hours: phone too
             if notice is not None:
                 messages.warning(request, notice.text)
+            if limited := filing_notice(incident):  # a version in limited support
+                messages.warning(request, limited)
             return redirect("incident_detail", incident_id=incident.pk)
     if not form.is_bound:
         form.initial.update(selectors.filing_initial(contracts, staff=staff))
@@ -201,6 +206,7 @@ def _detail_context(request, incident, reply_form=None, upload_form=None):
         "customer_zone": organization_zone(incident.organization),
         **stage_context(user, incident),
         "release_choices": release_choices(incident) if user.is_provider_staff else None,
+        **patch_context(user, incident),
         "verdicts": SampleVerdict.choices,
     }
 

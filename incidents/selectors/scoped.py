@@ -12,7 +12,14 @@ from portal.models import User
 
 def incidents_for_user(user: User) -> QuerySet[Incident]:
     incidents = Incident.objects.select_related(
-        "organization", "contract__tier", "assignee", "product", "signature"
+        "organization",
+        "contract__tier",
+        "assignee",
+        "product",
+        "signature",
+        # A private patch request's details (null for other kinds).
+        "patch_request__product_version__product",
+        "patch_request__patch",
     )
     if not user.is_authenticated or not user.is_active:
         return incidents.none()

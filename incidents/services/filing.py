@@ -13,11 +13,13 @@ from django.utils.translation import gettext as _
 
 from contracts import entitlements, holdings
 from contracts import rules as contract_rules
+from contracts.catalogue_models import ProductVersion
 from contracts.models import Contract, Metric, Product
 from incidents import acknowledgement, clocks, files, recipients, rules, stages, timeline
 from incidents.models import Channel, EventKind, Incident, Kind, SlaClock
 from incidents.notifications import notify
 from incidents.selectors.filing import day_words, no_contract_in_force
+from incidents.services import patches
 from incidents.services.premium import premium_check, premium_take
 from incidents.services.samples import sample_reuse_analysis
 from incidents.services.signature import signature_details
@@ -119,7 +121,8 @@ def _acknowledge(incident: Incident, running: list[SlaClock]) -> None:
     first = next((c for c in running if c.metric == Metric.FIRST_RESPONSE), None)
     promise = acknowledgement.promise_text(incident, first.due_at if first else None)
     received = _("We received incident %(number)s.") % {"number": incident.number}
-    acknowledgement.acknowledgement_entry(incident, f"{received} {promise}").save()
+    text = " ".join(part for part in (received, promise, patches.filing_notice(incident)) if part)
+    acknowledgement.acknowledgement_entry(incident, text).save()
 
 
 def incident_file(
@@ -139,6 +142,7 @@ def incident_file(
     caller: User | None = None,
     caller_name: str = "",
     signature: dict | None = None,
+    product_version: ProductVersion | None = None,
 ) -> Incident:
     """File an incident for the actor's organisation (or, for staff, a customer's, saying
     who called: one of its contacts or a name). A signature change request names the file
@@ -181,8 +185,15 @@ def incident_file(
             # Only what the contract covers: its tier's kinds, its vendor's products, and
             # of those the products it holds.
             contract_rules.check_kind_covered(contract.tier, kind)
+            # A private patch is for a product version; its product is the request's.
+            product = patches.patch_product(
+                kind=kind, product=product, product_version=product_version
+            )
             contract_rules.check_product_covered(contract.tier, product)
             holdings.check_product_held(contract, product, day)
+            limited = patches.patch_version_check(
+                kind=kind, product_version=product_version, day=day
+            )
             if premium is None:  # neither asked for: the ledger's default
                 premium = entitlements.premium_by_default(contract, day)
             premium = contract_rules.is_premium(contract.tier, premium)
@@ -208,6 +219,9 @@ def incident_file(
             )
             if details is not None:
                 details(incident, now)
+            patches.patch_request_create(
+                incident=incident, product_version=product_version, limited_support=limited
+            )
             if year_start is not None:
                 premium_take(incident=incident, year_starts_on=year_start, actor=actor)
             filed = timeline.record(

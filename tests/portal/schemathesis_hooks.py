@@ -37,6 +37,7 @@ BODY_REFERENCES = {
     "backup_tam": "backup_staff",
     "assignee": "staff",
     "product": "product",
+    "product_version": "product_version",
 }
 # Body fields naming a list of objects (each whole number becomes one that exists).
 LIST_REFERENCES = {"products": "product"}
@@ -127,9 +128,18 @@ def _coherent(method: str, path: str, body: dict) -> None:
     if method == "POST" and adding and isinstance(email, str) and ADDRESS.fullmatch(email):
         body["email"] = f"fuzz-{next(FRESH)}-{uuid.uuid4().hex[:8]}@example.test"
     # A malicious or unwanted sample is detected as something (a sample's analysis).
-    named = isinstance(body.get("detection_name"), str) and body["detection_name"].strip()
-    if path.endswith("/analysis/") and body.get("verdict") in ("malicious", "pua") and not named:
+    name = body.get("detection_name", "")
+    unnamed = isinstance(name, str) and not name.strip()  # a wrong type is left to refuse
+    if path.endswith("/analysis/") and body.get("verdict") in ("malicious", "pua") and unnamed:
         body["detection_name"] = "Trojan.Fuzz"
+    # A private patch request names its product version; other kinds name none.
+    if method == "POST" and path == "/api/v1/incidents/":
+        if body.get("kind") == "private_patch" and "product_version" in IDS:
+            body.setdefault("product_version", IDS["product_version"])
+            if body["product_version"] is None:
+                body["product_version"] = IDS["product_version"]
+        elif body.get("product_version") is None or _whole_number(body["product_version"]):
+            body.pop("product_version", None)
     # Staff filing name the customer they file for (customers may not).
     if method == "POST" and path == "/api/v1/incidents/" and ROLE == "provider":
         body.setdefault("organization", IDS["organization"])
@@ -198,7 +208,7 @@ def before_call(context, case, kwargs):
             parameters[name] = IDS["organization"]
         elif name == "id" and "/members/" in case.operation.path:
             parameters[name] = IDS["membership"]
-        elif name == "attachment_id" and "sample" in IDS:
+        elif name == "attachment_id" and "sample" in IDS and "/analysis/" in case.operation.path:
             # The analysis route takes only a malware sample (another file is a 404).
             parameters[name] = IDS["sample"]
         elif name == "id" and PATH_REFERENCES.get(resource) in IDS:

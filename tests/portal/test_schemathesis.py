@@ -10,6 +10,7 @@ rightly refused) and rules across fields, given by hooks (schemathesis_hooks.py)
 that cursors are the server's own. The seed is fixed, so a run repeats.
 """
 
+import datetime
 import json
 import os
 import socket
@@ -23,6 +24,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 
+from contracts.catalogue_models import ProductVersion
 from contracts.models import Product
 from incidents import services
 from portal.models import StaffRole
@@ -119,6 +121,9 @@ def world(db):
     product = Product.objects.create(name="Endpoint Shield")
     ours.contract.products.add(product)  # filings name a product the customer holds
     alert = addressed(ours.organization)  # a published alert addressed to the customer
+    version = ProductVersion.objects.create(
+        product=product, version="12.0", ga_on=datetime.date(2026, 1, 1)
+    )
     return {
         "ours": ours,
         "incidents": incidents,
@@ -127,6 +132,7 @@ def world(db):
         "colleague": colleague,
         "product": product,
         "alert": alert,
+        "version": version,
     }
 
 
@@ -142,6 +148,7 @@ def fuzz_ids(world) -> dict[str, int]:
         "backup_staff": world["backup"].pk,
         "colleague": world["colleague"].pk,
         "product": world["product"].pk,
+        "product_version": world["version"].pk,
         "incident": world["incidents"][0].pk,
         "sample": world["incidents"][0].attachments.get(sample=True).pk,
         "membership": ours.member_membership.pk,
