@@ -7,7 +7,6 @@ from contracts.models import DatabaseRelease
 from incidents.models import SampleAnalysis, SampleVerdict
 from incidents.rules import REPLY_MAX
 from portal.json_types import TypedJson
-from portal.validators import validate_single_line
 
 DETECTION_MAX = 200
 
@@ -54,8 +53,8 @@ class SampleAnalysisInputSerializer(TypedJson, serializers.Serializer):
         required=False,
         allow_blank=True,
         default="",
-        validators=[validate_single_line],
-        help_text="What the product detects it as; required unless the verdict is `clean`.",
+        help_text="What the product detects it as (kept on one line); required unless the "
+        "verdict is `clean`.",
     )
     release = serializers.PrimaryKeyRelatedField(
         queryset=DatabaseRelease.objects.all(),

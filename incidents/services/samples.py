@@ -72,7 +72,8 @@ def sample_analyse(
         raise PermissionDenied(_("Only the provider's staff analyse malware samples."))
     if not attachment.sample or attachment.incident_id != incident.pk:
         raise ValidationError({"attachment": [_("Only a malware sample is analysed.")]})
-    detection_name, removal = detection_name.strip(), removal.strip()
+    # A detection is a name on one line (line breaks sent are spaces).
+    detection_name, removal = " ".join(detection_name.split()), removal.strip()
     _check(verdict, detection_name)
     result = {
         "verdict": verdict,

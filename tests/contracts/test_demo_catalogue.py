@@ -29,8 +29,9 @@ def test_demo_contracts_hold_their_vendors_products_with_versions_and_releases(d
         assert all(latest_release(p) is not None for p in held)
     silver = Contract.objects.get(tier__code="av-silver")
     assert [p.name for p in silver.products.all()] == ["Apex One"]
-    # A problem, a question and a signature change request (on the latest databases).
-    assert Incident.objects.filter(product__name="Endpoint Security for Business").count() == 3
+    # A problem, a question, a signature change request (on the latest databases) and a
+    # private patch request (for a version of it).
+    assert Incident.objects.filter(product__name="Endpoint Security for Business").count() == 4
 
 
 def test_seeding_again_adds_no_catalogue_rows(db):

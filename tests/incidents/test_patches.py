@@ -7,6 +7,8 @@ import hashlib
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from contracts.catalogue_models import ProductVersion
 from contracts.models import Product
@@ -184,3 +186,19 @@ def test_a_sample_is_no_patch(ours, staff, versions):
     with pytest.raises(ValidationError) as refused:
         move(incident, staff["engineer"], Stage.DELIVERED, patch=sample)
     assert "patch" in refused.value.message_dict
+
+
+def test_the_incident_list_reads_patch_requests_without_a_query_per_incident(
+    client, ours, staff, versions
+):
+    delivered = request_patch(ours, versions["ga"])
+    deliver(delivered, staff)
+    client.force_login(ours.member)
+    with CaptureQueriesContext(connection) as few:
+        assert client.get("/api/v1/incidents/").status_code == 200
+    for _ in range(3):
+        deliver(request_patch(ours, versions["limited"]), staff)
+    with CaptureQueriesContext(connection) as more:
+        response = client.get("/api/v1/incidents/")
+    assert len(more) == len(few)
+    assert [r["patch"] is not None for r in response.json()["results"]] == [True] * 4

@@ -7,10 +7,13 @@ import datetime
 import pytest
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from contracts.models import DatabaseRelease, Product
 from incidents.models import EventKind, IncidentEvent, Notification, SampleAnalysis
+from incidents.services.thread import attachment_add
 from incidents.timeline import summary
 from tests.factories import IncidentFactory
 
@@ -267,3 +270,46 @@ def test_an_analysis_is_timestamped(api, staff, incident):
     before = timezone.now() - datetime.timedelta(seconds=1)
     api(staff["engineer"]).put(analysis_url(incident, sample), MALICIOUS, format="json")
     assert SampleAnalysis.objects.get(attachment=sample).analysed_at >= before
+
+
+def count_queries(client, url) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(queries)
+
+
+@pytest.mark.parametrize("who", ["customer", "staff"])
+def test_the_files_list_reads_analyses_without_a_query_per_file(
+    client, api, ours, staff, incident, who
+):
+    """Analysed samples, reused ones among them (staff see where those came from)."""
+    engineer = api(staff["engineer"])
+
+    def add_analysed(content: bytes):
+        sample = attachment_add(
+            incident=incident,
+            actor=ours.member,
+            upload=SimpleUploadedFile("s.exe", content),
+            sample=True,
+        )
+        engineer.put(analysis_url(incident, sample), MALICIOUS, format="json")
+        # The same file again: its analysis is reused.
+        attachment_add(
+            incident=incident,
+            actor=ours.member,
+            upload=SimpleUploadedFile("again.exe", content),
+            sample=True,
+        )
+
+    client.force_login(ours.member if who == "customer" else staff["engineer"])
+    url = f"/api/v1/incidents/{incident.pk}/attachments/"
+    add_analysed(b"first")
+    few = count_queries(client, url)
+    for n in range(3):
+        add_analysed(f"more {n}".encode())
+    assert count_queries(client, url) == few
+    page = f"/incidents/{incident.pk}/"
+    few = count_queries(client, page)
+    add_analysed(b"one more")
+    assert count_queries(client, page) == few

@@ -5,17 +5,28 @@ Idempotent: running it again changes nothing that is already there.
 
 import datetime
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
+from contracts.catalogue_models import ProductVersion
 from contracts.holdings import latest_release
 from contracts.models import BusinessCalendar, Contract, LicenceType, Product, Tier
 from contracts.rules import one_year_ends_on
 from contracts.services import calendar_save, contract_create
-from incidents.models import Alert, AlertFormat, Incident, Kind, SignatureVerdict, Stage
-from incidents.services import incident_file, incident_reply
+from incidents.models import (
+    Alert,
+    AlertFormat,
+    Incident,
+    Kind,
+    SampleVerdict,
+    SignatureVerdict,
+    Stage,
+)
+from incidents.services import attachment_add, incident_file, incident_reply
 from incidents.services.alerts import alert_create, alert_publish
+from incidents.services.samples import sample_analyse
 from incidents.services.stages import incident_move_stage
 from incidents.signature_rules import analysts_group
 from portal.management.demo_catalogue import seed_catalogue
@@ -184,6 +195,7 @@ class Command(BaseCommand):
             body="Thank you. Please send the trace logs from one file server.",
         )
         self._signature_request(acme, engineer, endpoint)
+        self._security_requests(acme, engineer, first, endpoint)
         incident_file(
             actor=acme,
             title="How do we exclude the backup folder?",
@@ -234,6 +246,36 @@ class Command(BaseCommand):
             products=[apex],
         )
         alert_publish(alert=alert, publisher=users["engineer@provider.example"])
+
+    def _security_requests(self, acme, engineer, first, endpoint) -> None:
+        """A private patch for a version in limited support (accepted), and a malware
+        sample on the first incident with its analysis."""
+        version = ProductVersion.objects.filter(product=endpoint, version="12.1").first()
+        if version is not None:
+            patch = incident_file(
+                actor=acme,
+                title="Hotfix for the scan stops on 12.1",
+                description="We cannot upgrade the file servers before March.",
+                severity=3,
+                kind=Kind.PRIVATE_PATCH,
+                product_version=version,
+            )
+            incident_move_stage(incident=patch, actor=engineer, stage=Stage.ACCEPTED)
+        sample = attachment_add(
+            incident=first,
+            actor=acme,
+            upload=SimpleUploadedFile("invoice-0412.pdf.exe", b"demo sample, harmless text"),
+            sample=True,
+        )
+        sample_analyse(
+            incident=first,
+            attachment=sample,
+            actor=engineer,
+            verdict=SampleVerdict.MALICIOUS,
+            detection_name="Trojan.Win32.Demo.a",
+            release=endpoint.releases.order_by("-released_at").first(),
+            removal="Update the databases, then run a full scan; quarantine what it finds.",
+        )
 
     def _user(self, email: str, name: str, staff_role: str = "", superuser: bool = False) -> User:
         user = User.objects.filter(email=email).first()
