@@ -127,6 +127,9 @@ def _coherent(method: str, path: str, body: dict) -> None:
     adding = path.endswith("/members/") or path == "/api/v1/staff/"
     if method == "POST" and adding and isinstance(email, str) and ADDRESS.fullmatch(email):
         body["email"] = f"fuzz-{next(FRESH)}-{uuid.uuid4().hex[:8]}@example.test"
+    # A sample's analysis names a database release that exists.
+    if path.endswith("/analysis/") and "release" in IDS and _whole_number(body.get("release")):
+        body["release"] = IDS["release"]
     # A malicious or unwanted sample is detected as something (a sample's analysis).
     name = body.get("detection_name", "")
     unnamed = isinstance(name, str) and not name.strip()  # a wrong type is left to refuse
@@ -209,7 +212,8 @@ def before_call(context, case, kwargs):
         elif name == "id" and "/members/" in case.operation.path:
             parameters[name] = IDS["membership"]
         elif name == "attachment_id" and "sample" in IDS and "/analysis/" in case.operation.path:
-            # The analysis route takes only a malware sample (another file is a 404).
-            parameters[name] = IDS["sample"]
+            # The analysis route takes only a malware sample (another file is a 404); its
+            # path parameter is a string of digits in the schema, so it stays a string.
+            parameters[name] = str(IDS["sample"])
         elif name == "id" and PATH_REFERENCES.get(resource) in IDS:
             parameters[name] = IDS[PATH_REFERENCES[resource]]

@@ -23,8 +23,9 @@ from pathlib import Path
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
+from django.utils import timezone
 
-from contracts.catalogue_models import ProductVersion
+from contracts.catalogue_models import DatabaseRelease, ProductVersion
 from contracts.models import Product
 from incidents import services
 from portal.models import StaffRole
@@ -124,6 +125,9 @@ def world(db):
     version = ProductVersion.objects.create(
         product=product, version="12.0", ga_on=datetime.date(2026, 1, 1)
     )
+    release = DatabaseRelease.objects.create(
+        product=product, version="2026.11.29.1", released_at=timezone.now()
+    )
     return {
         "ours": ours,
         "incidents": incidents,
@@ -133,6 +137,7 @@ def world(db):
         "product": product,
         "alert": alert,
         "version": version,
+        "release": release,
     }
 
 
@@ -149,6 +154,7 @@ def fuzz_ids(world) -> dict[str, int]:
         "colleague": world["colleague"].pk,
         "product": world["product"].pk,
         "product_version": world["version"].pk,
+        "release": world["release"].pk,
         "incident": world["incidents"][0].pk,
         "sample": world["incidents"][0].attachments.get(sample=True).pk,
         "membership": ours.member_membership.pk,
