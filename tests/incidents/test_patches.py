@@ -202,3 +202,47 @@ def test_the_incident_list_reads_patch_requests_without_a_query_per_incident(
         response = client.get("/api/v1/incidents/")
     assert len(more) == len(few)
     assert [r["patch"] is not None for r in response.json()["results"]] == [True] * 4
+
+
+# -- the stages through the API ---------------------------------------------------------------
+
+
+def patch_stage(api, user, incident, **body):
+    return api(user).patch(f"/api/v1/incidents/{incident.pk}/", body, format="json")
+
+
+def test_staff_move_a_request_through_the_api_to_delivery(api, ours, staff, versions):
+    incident = request_patch(ours, versions["ga"])
+    engineer = staff["engineer"]
+    impossible = patch_stage(api, engineer, incident, stage="in_development")
+    assert impossible.status_code == 400
+    assert "Accepted (accepted), Declined (declined)" in impossible.json()["stage"][0]
+    assert patch_stage(api, ours.admin, incident, stage="accepted").status_code == 403
+    assert patch_stage(api, engineer, incident, stage="accepted").status_code == 200
+    assert patch_stage(api, engineer, incident, stage="in_development").status_code == 200
+    upload = api(engineer).post(
+        f"/api/v1/incidents/{incident.pk}/attachments/",
+        {"file": SimpleUploadedFile("hotfix.bin", PATCH), "sample": "false"},
+        format="multipart",
+    )
+    patch_id = upload.json()["id"]
+    response = patch_stage(api, engineer, incident, stage="delivered", patch=patch_id)
+    assert response.status_code == 200, response.json()
+    assert response.json()["patch"] == patch_id
+    assert response.json()["stage"] == "delivered"
+    customer = api(ours.member).get(f"/api/v1/incidents/{incident.pk}/").json()
+    assert customer["patch_request"]["file"]["sha256"] == hashlib.sha256(PATCH).hexdigest()
+    assert customer["patch_request"]["delivered_at"] is not None
+
+
+def test_declining_through_the_api_needs_a_reason(api, ours, staff, versions):
+    incident = request_patch(ours, versions["ga"])
+    refused = patch_stage(api, staff["engineer"], incident, stage="declined")
+    assert refused.status_code == 400
+    assert "reason" in refused.json()
+    declined = patch_stage(
+        api, staff["engineer"], incident, stage="declined", reason="Fixed in 12.1 next week."
+    )
+    assert declined.status_code == 200
+    body = api(ours.member).get(f"/api/v1/incidents/{incident.pk}/").json()
+    assert body["patch_request"]["decline_reason"] == "Fixed in 12.1 next week."
