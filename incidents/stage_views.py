@@ -10,9 +10,10 @@ from django.views.decorators.http import require_POST
 
 from incidents import selectors, stages
 from incidents.models import Incident, Stage
-from incidents.services.stages import incident_move_stage
+from incidents.services.patches import patch_upload_and_move
 from incidents.stage_forms import StageMoveForm
 from portal.models import User
+from portal.uploads import accepts_uploads
 
 
 def stage_context(user: User, incident: Incident) -> dict:
@@ -28,9 +29,11 @@ def stage_context(user: User, incident: Incident) -> dict:
 
 
 @login_required
+@accepts_uploads
 @require_POST
 def incident_stage(request, incident_id: int):
-    """Staff move the request to its next stage (the rules refuse anyone else: 403)."""
+    """Staff move the request to its next stage (the rules refuse anyone else: 403). A
+    delivery names a patch file of the request, or uploads it here (`patch_file`)."""
     incident = selectors.incident_for_user(request.user, incident_id)
     form = StageMoveForm(request.POST, incident=incident)
     if not form.is_valid():
@@ -39,13 +42,14 @@ def incident_stage(request, incident_id: int):
         return redirect("incident_detail", incident_id=incident.pk)
     data = form.cleaned_data
     try:
-        incident = incident_move_stage(
+        incident = patch_upload_and_move(
             incident=incident,
             actor=request.user,
             stage=data["stage"],
             release=data.get("release"),
             reason=data.get("reason", ""),
             patch=data.get("patch"),
+            upload=request.FILES.get("patch_file"),
         )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))

@@ -12,7 +12,6 @@ urlpatterns = [
     path("<int:incident_id>/status/", views.incident_status, name="incident_status"),
     path("<int:incident_id>/update/", views.incident_update, name="incident_update"),
     path("<int:incident_id>/stage/", stage_views.incident_stage, name="incident_stage"),
-    path("<int:incident_id>/patch/", patch_views.patch_move, name="patch_move"),
     path("<int:incident_id>/files/", views.attachment_upload, name="attachment_upload"),
     path(
         "<int:incident_id>/files/<int:attachment_id>/",

@@ -5,12 +5,18 @@ security fixes are made. The stages after filing move through `incidents.service
 import datetime
 
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from contracts.catalogue_models import ProductVersion
 from contracts.lifecycle import check_version_supported
 from contracts.models import Product
-from incidents.models import Incident, Kind, PrivatePatch
+from incidents import files, stages
+from incidents.models import Attachment, Incident, Kind, PrivatePatch, Stage
+from incidents.services.stages import incident_move_stage
+from incidents.services.thread import attachment_add
+from portal.models import User
 
 
 def limited_support_notice(version: ProductVersion) -> str:
@@ -85,3 +91,31 @@ def filing_notice(incident: Incident) -> str:
     if patch is None or not patch.limited_support:
         return ""
     return limited_support_notice(patch.product_version)
+
+
+def patch_upload_and_move(
+    *,
+    incident: Incident,
+    actor: User,
+    stage: str,
+    upload: UploadedFile | None = None,
+    patch: Attachment | None = None,
+    **needs,
+) -> Incident:
+    """Move the request (`incident_move_stage`); a delivery may upload its patch file in
+    the same step, stored as a plain file of the request (never a sample) that the move then
+    names. A refused move keeps no file."""
+    if upload is None or stage != Stage.DELIVERED or patch is not None:
+        return incident_move_stage(
+            incident=incident, actor=actor, stage=stage, patch=patch, **needs
+        )
+    stages.check_stage_move(incident, actor, stage)  # before anything is stored
+    with transaction.atomic():
+        patch = attachment_add(incident=incident, actor=actor, upload=upload)
+        try:
+            return incident_move_stage(
+                incident=incident, actor=actor, stage=stage, patch=patch, **needs
+            )
+        except BaseException:
+            files.discard(patch.stored_name)  # the rollback removes its row
+            raise
