@@ -17,6 +17,7 @@ import zoneinfo
 
 from django.conf import settings
 from django.contrib.auth.password_validation import MinimumLengthValidator, get_password_validators
+from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.plumbing import ResolvedComponent, is_serializer
@@ -170,9 +171,13 @@ class PortalAutoSchema(AutoSchema):
             schema["pattern"] = SLUG
         elif validate_single_line in field.validators and direction == "request":
             schema["pattern"] = ONE_LINE
-        elif isinstance(field, CharField) and direction == "request":
+        elif (
+            isinstance(field, CharField)
+            and direction == "request"
+            and not any(isinstance(v, RegexValidator) for v in field.validators)
+        ):
             # DRF refuses NUL in any text, and text that is blank once trimmed where blank
-            # is not allowed.
+            # is not allowed. (A field with a regex of its own gets that as its pattern.)
             blank_ok = field.allow_blank or not field.trim_whitespace
             schema.setdefault("pattern", NO_NUL if blank_ok else NOT_BLANK)
         if isinstance(field, WordsOrCodeField):
