@@ -37,5 +37,11 @@ app.conf.beat_schedule = {
         "schedule": 60.0,
         "options": {"expires": 60},
     },
+    # Customer admins told, once, that the updates included with a purchase end soon.
+    "updates-ending": {
+        "task": "contracts.tasks.notice_updates_ending",
+        "schedule": 3600.0,
+        "options": {"expires": 3600},
+    },
     "portal-heartbeat": {"task": "portal.tasks.heartbeat", "schedule": 60.0},
 }
