@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from contracts.calendar_changes import calendar_changed, contract_calendar_moved, working_time
+from contracts.catalogue_models import DatabaseRelease, ProductVersion
 from contracts.models import (
     BusinessCalendar,
     CalendarWindow,
@@ -16,8 +17,9 @@ from contracts.models import (
     SeverityTarget,
     Tier,
 )
-from contracts.rules import check_licence
+from contracts.rules import check_licence, check_products_covered
 from contracts.services import calendar_import_holidays
+from contracts.services_catalogue import check_request
 from portal.errors import ContractRuleError
 
 
@@ -84,10 +86,43 @@ class BusinessCalendarAdmin(AuditlogHistoryAdminMixin, admin.ModelAdmin):
             )
 
 
+class ProductVersionInline(admin.TabularInline):
+    model = ProductVersion
+    extra = 0
+    fields = ["version", "ga_on", "limited_on", "eol_on"]
+
+
 @admin.register(Product)
 class ProductAdmin(admin.ModelAdmin):
     list_display = ["name", "vendor", "is_active"]
     search_fields = ["name", "vendor"]
+    inlines = [ProductVersionInline]
+
+
+class DatabaseReleaseForm(forms.ModelForm):
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("product") is not None:
+            check_request(cleaned["product"], cleaned.get("request"), cleaned.get("expedited"))
+        return cleaned
+
+
+@admin.register(DatabaseRelease)
+class DatabaseReleaseAdmin(admin.ModelAdmin):
+    """Provider staff record each release of a product's antivirus databases."""
+
+    form = DatabaseReleaseForm
+    list_display = ["product", "version", "released_at", "expedited", "request", "recorded_by"]
+    list_filter = ["product", "expedited"]
+    list_select_related = ["product", "request", "recorded_by"]
+    search_fields = ["version", "product__name"]
+    raw_id_fields = ["request"]
+    readonly_fields = ["recorded_by"]
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.recorded_by = request.user
+        super().save_model(request, obj, form, change)
 
 
 class SeverityTargetInline(admin.TabularInline):
@@ -135,6 +170,7 @@ class ContractAdminForm(admin.ModelAdmin.form):
                 check_licence(tier, cleaned.get("licence_type") or "")
             except ContractRuleError as exc:
                 raise ValidationError({"licence_type": exc.detail}) from None
+            check_products_covered(tier, cleaned.get("products") or [])
         return cleaned
 
 
@@ -156,6 +192,7 @@ class ContractAdmin(AuditlogHistoryAdminMixin, admin.ModelAdmin):
     list_select_related = ["organization", "tier", "tam", "backup_tam"]
     search_fields = ["organization__name", "reference"]
     autocomplete_fields = ["organization"]
+    filter_horizontal = ["products"]
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)

@@ -13,6 +13,7 @@ from contracts.models import (
     LicenceRequirement,
     LicenceType,
     Metric,
+    Product,
     Tier,
 )
 from contracts.sla import target_words
@@ -159,6 +160,15 @@ class TierViewSet(ConfigViewSet):
         serializer.instance = serializer.save_tier(serializer.instance)
 
 
+class IdField(serializers.PrimaryKeyRelatedField):
+    """An id as a JSON whole number (in a list too, where TypedJson does not look)."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        return super().to_internal_value(data)
+
+
 class ContractSerializer(TypedJson, serializers.ModelSerializer):
     organization = serializers.PrimaryKeyRelatedField(queryset=Organization.objects.all())
     tier = serializers.PrimaryKeyRelatedField(queryset=Tier.objects.all())
@@ -176,10 +186,17 @@ class ContractSerializer(TypedJson, serializers.ModelSerializer):
     licence_type = serializers.ChoiceField(
         choices=LicenceType.choices, required=False, allow_blank=True
     )
+    products = IdField(
+        queryset=Product.objects.all(),
+        many=True,
+        required=False,
+        help_text="The products the contract covers: what the customer holds (provider "
+        "admins set them; the tier's vendor's products only).",
+    )
 
     class Meta:
         model = Contract
-        fields = ["id", *services.CONTRACT_FIELDS]
+        fields = ["id", *services.CONTRACT_FIELDS, "products"]
 
 
 @extend_schema_view(
@@ -194,7 +211,10 @@ class ContractViewSet(ConfigViewSet):
     def get_queryset(self):
         # The API shows ids only: none of the pages' prefetched targets and calendars.
         return (
-            selectors.contracts_for_user(self.request.user).prefetch_related(None).order_by("-id")
+            selectors.contracts_for_user(self.request.user)
+            .prefetch_related(None)
+            .prefetch_related("products")
+            .order_by("-id")
         )
 
     def perform_create(self, serializer):

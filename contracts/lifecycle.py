@@ -3,6 +3,7 @@ which versions the provider still supports (private patches are made only for th
 
 import datetime
 
+from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
@@ -58,3 +59,23 @@ def check_version_supported(version: ProductVersion, day: datetime.date) -> bool
             "eol": f"{version.eol_on:%-d %b %Y}",
         }
     raise ContractRuleError(RuleCode.VERSION_UNSUPPORTED, detail)
+
+
+DATES = ("ga_on", "limited_on", "eol_on")
+
+
+def check_version_dates(
+    *,
+    ga_on: datetime.date,
+    limited_on: datetime.date | None = None,
+    eol_on: datetime.date | None = None,
+) -> None:
+    """A version's stages come in order: limited support and end of life on or after
+    general availability, end of life on or after limited support (400 on `versions`)."""
+    if limited_on is not None and limited_on < ga_on:
+        message = _("Limited support cannot begin before general availability.")
+    elif eol_on is not None and eol_on < (limited_on or ga_on):
+        message = _("End of life cannot come before general availability or limited support.")
+    else:
+        return
+    raise ValidationError({"versions": [message]})

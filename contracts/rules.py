@@ -233,6 +233,28 @@ def check_product_covered(tier: Tier, product: Product | None) -> None:
         )
 
 
+def check_products_covered(tier: Tier, products) -> None:
+    """A contract holds only products its tier covers (its vendor's): a 400 on `products`
+    naming those of another vendor."""
+    if not tier.vendor:
+        return
+    foreign = sorted(
+        p.name for p in products if p.vendor and p.vendor.casefold() != tier.vendor.casefold()
+    )
+    if foreign:
+        raise ValidationError(
+            {
+                "products": [
+                    _(
+                        "The %(tier)s tier covers %(vendor)s products; %(products)s cannot be "
+                        "held under it."
+                    )
+                    % {"tier": tier.name, "vendor": tier.vendor, "products": ", ".join(foreign)}
+                ]
+            }
+        )
+
+
 # -- owners ---------------------------------------------------------------------------------
 
 TAM_ROLES = frozenset({StaffRole.TAM, StaffRole.ADMIN})

@@ -20,6 +20,7 @@ from contracts.models import (
     CalendarWindow,
     Contract,
     Holiday,
+    Product,
     SeverityTarget,
     Tier,
 )
@@ -63,6 +64,7 @@ def contract_create(
     purchased_on: datetime.date | None = None,
     tam: User | None = None,
     backup_tam: User | None = None,
+    products: Iterable[Product] | None = None,
 ) -> Contract:
     contract = Contract(
         organization=organization,
@@ -78,11 +80,16 @@ def contract_create(
         backup_tam=backup_tam,
     )
     _check_contract(contract)
-    contract.save()
+    products = list(products or [])
+    rules.check_products_covered(tier, products)
+    with transaction.atomic():
+        contract.save()
+        contract.products.set(products)
     return contract
 
 
-def contract_update(*, contract: Contract, **changes) -> Contract:
+def contract_update(*, contract: Contract, products=None, **changes) -> Contract:
+    """Change a contract's fields; `products` (when given) become the products it holds."""
     unknown = set(changes) - set(CONTRACT_FIELDS)
     if unknown:
         raise ValueError(f"Unknown contract fields: {sorted(unknown)}")
@@ -93,8 +100,15 @@ def contract_update(*, contract: Contract, **changes) -> Contract:
     for name, value in changes.items():
         setattr(contract, name, value if value is not None or name != "licence_type" else "")
     _check_contract(contract)
+    products = list(products) if products is not None else None
+    if products is not None or "tier" in changes:
+        rules.check_products_covered(
+            contract.tier, products if products is not None else contract.products.all()
+        )
     with transaction.atomic():
         contract.save(update_fields=list(changes))
+        if products is not None:
+            contract.products.set(products)
         if contract.calendar_id != old_calendar:
             contract_calendar_moved(contract=contract)
     return contract

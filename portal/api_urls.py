@@ -3,6 +3,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import DefaultRouter
 
 from contracts.api import CalendarViewSet, ContractViewSet, TierViewSet
+from contracts.catalogue_api import DatabaseReleaseViewSet, EntitlementsView, ProductViewSet
 from incidents.alert_api import AlertViewSet
 from incidents.api import IncidentViewSet
 from portal.api_views import MemberViewSet, OrganizationViewSet, TokenView
@@ -21,9 +22,16 @@ router.register("rota", ShiftViewSet, basename="shift")
 router.register("contracts", ContractViewSet, basename="contract")
 router.register("incidents", IncidentViewSet, basename="incident")
 router.register("alerts", AlertViewSet, basename="alert")
+router.register("products", ProductViewSet, basename="product")
+router.register("database-releases", DatabaseReleaseViewSet, basename="release")
 
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="api_token"),
+    path(
+        "organizations/<int:organization_pk>/entitlements/",
+        EntitlementsView.as_view(),
+        name="api_entitlements",
+    ),
     path("desk/take-next/", TakeNextView.as_view(), name="api_take_next"),
     path("schema/", SpectacularAPIView.as_view(), name="api_schema"),
     # The split view loads its start-up script from a URL, not inline (the CSP allows no

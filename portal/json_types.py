@@ -13,6 +13,7 @@ from rest_framework.fields import empty
 _RULES = [
     (serializers.BooleanField, (bool,), _("Must be true or false.")),
     (relations.PrimaryKeyRelatedField, (int,), _("Must be an id (a whole number).")),
+    (relations.ManyRelatedField, (list,), _("Must be a list.")),
     (serializers.IntegerField, (int,), _("Must be a whole number.")),
     (serializers.ListField, (list,), _("Must be a list.")),
     (serializers.ListSerializer, (list,), _("Must be a list.")),

@@ -13,6 +13,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
+from contracts.models import Product
 from portal.models import MemberRole, StaffRole
 from portal.tokens import token_create
 from tam.models import Absence, AbsenceReason, DutyShift
@@ -121,6 +122,7 @@ def world(ours, theirs):
     people = desk_people()
     our_alert = addressed(ours.organization, title=f"Alert {our_secret.mark}")
     their_alert = addressed(theirs.organization, title=f"Alert {their_secret.mark}")
+    our_catalogue, their_catalogue = held_catalogue(ours), held_catalogue(theirs)
     our_token, _key = token_create(user=ours.admin, name="ours")
     their_token, _key = token_create(user=theirs.admin, name="theirs")
     return {
@@ -137,6 +139,7 @@ def world(ours, theirs):
             "token": their_token.pk,
             "alert": their_alert.pk,
             **people,
+            **their_catalogue,
         },
         "ours": {
             "organization": ours.organization.pk,
@@ -150,6 +153,7 @@ def world(ours, theirs):
             "token": our_token.pk,
             "alert": our_alert.pk,
             **people,
+            **our_catalogue,
         },
     }
 
@@ -181,6 +185,14 @@ def desk_people() -> dict[str, int]:
 # -- end of the people pages' objects -------------------------------------------------------
 
 
+def held_catalogue(tenant) -> dict[str, int]:
+    """A product only the tenant's contract covers, and a database release of it."""
+    product = Product.objects.create(name=f"{tenant.organization.name} product", vendor="")
+    tenant.contract.products.add(product)
+    release = product.releases.create(version="2026.11.29.1", released_at=timezone.now())
+    return {"product": product.pk, "release": release.pk}
+
+
 def file_incident_with_attachment(tenant, secret: Secret):
     incident = IncidentFactory(
         actor=tenant.admin,
@@ -208,6 +220,10 @@ PK_BY_ROUTE = {
     "apitoken": "token",
     # Malware alerts: a customer's are those addressed to their organisation.
     "alert": "alert",
+    # The catalogue: customers read the products their contracts cover and the releases
+    # of those they hold.
+    "product": "product",
+    "release": "release",
 }
 KIND_BY_KWARG = {
     "organization_id": "organization",

@@ -22,6 +22,8 @@ import schemathesis
 IDS = json.loads(os.environ.get("PORTAL_FUZZ_IDS", "{}"))
 ROLE = os.environ.get("PORTAL_FUZZ_ROLE", "")
 ADDRESS = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+# contracts.catalogue_api.VERSION
+VERSION = re.compile(r"[0-9A-Za-z][0-9A-Za-z._+-]{0,49}")
 FRESH = itertools.count(1)
 EARLIEST = datetime.datetime(2000, 1, 2, tzinfo=datetime.UTC)
 NOW = datetime.datetime.now(datetime.UTC)
@@ -52,6 +54,10 @@ PATH_REFERENCES = {
     "staff": "colleague",
     "auth": "spare_token",
     "alerts": "alert",
+    # A product of its own, held by no contract: changing it (its vendor, whether it is
+    # active, its versions) leaves the product that contracts hold and filings name alone.
+    "products": "spare_product",
+    "database-releases": "release",
 }
 
 
@@ -88,10 +94,36 @@ def _coherent(method: str, path: str, body: dict) -> None:
             body["ends_at"] = (starts + datetime.timedelta(hours=1)).isoformat()
         elif ends:
             body["starts_at"] = (ends - datetime.timedelta(hours=1)).isoformat()
-    # A report is received after 2000 and not in the future (staff filing).
-    received = _moment(body.get("received_at"))
-    if received and received.tzinfo and not (EARLIEST <= received <= NOW):
-        body["received_at"] = NOW.isoformat()
+    # A report is received, and a release recorded, after 2000 and not in the future.
+    for name in ("received_at", "released_at"):
+        moment = _moment(body.get(name))
+        if moment and moment.tzinfo and not (EARLIEST <= moment <= NOW):
+            body[name] = NOW.isoformat()
+    # A contract's products: the one that exists, which the contract keeps holding (filings
+    # name it).
+    products = body.get("products")
+    if isinstance(products, list) and all(_whole_number(p) for p in products):
+        body["products"] = [IDS["product"]]
+    # An expedited release names a signature change request of its product (one that
+    # exists); only an expedited one names a request.
+    releasing = path == "/api/v1/database-releases/" and "signature_request" in IDS
+    if releasing and _whole_number(body.get("request")):
+        body["request"] = IDS["signature_request"]
+        body["product"] = IDS["product"]
+        body["expedited"] = True
+    # A product's versions: each listed once (a valid version listed again gets a fresh
+    # one), their stages' dates in order.
+    if isinstance(body.get("versions"), list):
+        seen = set()
+        for version in body["versions"]:
+            if not isinstance(version, dict):
+                continue
+            text = version.get("version")
+            if isinstance(text, str) and VERSION.fullmatch(text):
+                if text in seen:
+                    version["version"] = text = f"v{next(FRESH)}"
+                seen.add(text)
+            _dates_in_order(version)
     # A contract: its dates in order (both ends given together), a TAM before a backup.
     if path.startswith("/api/v1/contracts/"):
         for one, other in (("starts_on", "ends_on"), ("ends_on", "starts_on")):
@@ -189,6 +221,26 @@ def _coherent_incident_change(body: dict) -> None:
         del body["reason"]
     elif body.get("reason") not in (None, "", "duplicate", "filed_in_error"):
         body["reason"] = "duplicate"
+
+
+def _dates_in_order(version: dict) -> None:
+    """Limited support and end of life on or after general availability, in that order."""
+    day = datetime.date.fromisoformat
+    try:
+        ga = day(version["ga_on"]) if isinstance(version.get("ga_on"), str) else None
+    except ValueError:
+        return
+    floor = ga
+    for name in ("limited_on", "eol_on"):
+        value = version.get(name)
+        try:
+            current = day(value) if isinstance(value, str) else None
+        except ValueError:
+            continue
+        if floor and current and current < floor:
+            version[name] = floor.isoformat()
+            current = floor
+        floor = current or floor
 
 
 @schemathesis.hook

@@ -28,11 +28,13 @@ from django.utils import timezone
 from contracts.catalogue_models import DatabaseRelease, ProductVersion
 from contracts.models import Product
 from incidents import services
+from incidents.models import Kind
 from portal.models import StaffRole
 from portal.tokens import token_create
 from tests.conftest import make_tenant
 from tests.factories import IncidentFactory, StaffFactory
 from tests.incidents.alert_helpers import addressed
+from tests.incidents.signature_helpers import signature
 
 ROOT = Path(__file__).resolve().parents[2]
 HOOKS = Path(__file__).resolve().with_name("schemathesis_hooks.py")
@@ -128,6 +130,14 @@ def world(db):
     release = DatabaseRelease.objects.create(
         product=product, version="2026.11.29.1", released_at=timezone.now()
     )
+    # A signature change request of the product, for an expedited release to name.
+    request = IncidentFactory(
+        actor=ours.admin,
+        contract=ours.contract,
+        kind=Kind.SIGNATURE_CHANGE,
+        product=product,
+        signature=signature(version=release.version),
+    )
     return {
         "ours": ours,
         "incidents": incidents,
@@ -138,6 +148,8 @@ def world(db):
         "alert": alert,
         "version": version,
         "release": release,
+        "spare_product": Product.objects.create(name="Spare Shield"),
+        "signature_request": request,
     }
 
 
@@ -155,6 +167,8 @@ def fuzz_ids(world) -> dict[str, int]:
         "product": world["product"].pk,
         "product_version": world["version"].pk,
         "release": world["release"].pk,
+        "spare_product": world["spare_product"].pk,
+        "signature_request": world["signature_request"].pk,
         "incident": world["incidents"][0].pk,
         "sample": world["incidents"][0].attachments.get(sample=True).pk,
         "membership": ours.member_membership.pk,
