@@ -1,20 +1,24 @@
 """Reads of tiers, calendars and contracts that pages and the API share."""
 
 import datetime
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, QuerySet, prefetch_related_objects
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from contracts import entitlements, rules
+from contracts.catalogue_models import DatabaseRelease
+from contracts.holdings import latest_releases
 from contracts.models import (
     SEVERITY_NAMES,
     BusinessCalendar,
     ClockKind,
     Contract,
     Metric,
+    Product,
     SeverityTarget,
     Tier,
 )
@@ -162,6 +166,14 @@ class DeadlineLine:
 
 
 @dataclass(frozen=True)
+class HeldProduct:
+    """A product the contract covers and its newest database release (None: none yet)."""
+
+    product: Product
+    release: DatabaseRelease | None
+
+
+@dataclass(frozen=True)
 class ContractSummary:
     contract: Contract
     status: ContractStatus
@@ -170,6 +182,9 @@ class ContractSummary:
     renewal_expired: bool
     if_filed_now: list[DeadlineLine]
     updates_until: datetime.date | None = None  # free pattern and engine updates
+    updates_ended: bool = False  # the customer's today is after `updates_until`
+    products: list["HeldProduct"] = field(default_factory=list)
+    zone: ZoneInfo | None = None  # the customer's, for the releases' times
 
     @property
     def onsite_arrival(self) -> str:
@@ -216,9 +231,12 @@ def contract_summaries(
     now = now or timezone.now()
     days = {c.pk: organization_today(c.organization, now) for c in contracts}
     quotas = entitlements.usage(contracts, days)  # the ledger's count, one query
+    prefetch_related_objects(contracts, "products")
+    releases = latest_releases({p.pk for c in contracts for p in c.products.all()})
     summaries = []
     for c in contracts:
         status = rules.contract_status(c, days[c.pk])
+        updates_until = rules.updates_until(c)
         summaries.append(
             ContractSummary(
                 contract=c,
@@ -226,7 +244,10 @@ def contract_summaries(
                 targets=response_targets(c.tier),
                 quotas=quotas[c.pk],
                 renewal_expired=rules.renewal_lapsed(c, days[c.pk]),
-                updates_until=rules.updates_until(c),
+                updates_until=updates_until,
+                updates_ended=updates_until is not None and days[c.pk] > updates_until,
+                products=[HeldProduct(p, releases.get(p.pk)) for p in c.products.all()],
+                zone=organization_zone(c.organization),
                 if_filed_now=(
                     first_response_if_filed_now(c, now)
                     if with_deadlines and status == ContractStatus.ACTIVE

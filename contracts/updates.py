@@ -10,8 +10,6 @@ support period, so it is counted whether or not the contract is still in force.
 import datetime
 from dataclasses import dataclass
 
-from django.utils.translation import gettext as _
-
 from contracts.models import Contract
 from contracts.rules import updates_until
 from portal.models import Organization
@@ -49,20 +47,6 @@ def updates_on(organization: Organization | int, day: datetime.date) -> Updates:
 
 def updates_entitled(organization: Organization | int, day: datetime.date) -> bool:
     return updates_on(organization, day).entitled
-
-
-def updates_words(contract: Contract, day: datetime.date) -> str:
-    """What the contract page says about included updates on the customer's `day`."""
-    until = updates_until(contract)
-    if until is None:
-        return ""
-    if day > until:
-        return _("Pattern and engine updates included with the purchase ended on %(day)s.") % {
-            "day": f"{until:%-d %b %Y}"
-        }
-    return _("Pattern and engine updates are included until %(day)s.") % {
-        "day": f"{until:%-d %b %Y}"
-    }
 
 
 def updates_ending(

@@ -3,8 +3,10 @@
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from rest_framework.test import APIClient
 
+from contracts.models import Product
 from portal.models import MemberRole
 from portal.tokens import token_create
 from tests.factories import (
@@ -27,7 +29,13 @@ def add_rows(n: int, organization=None):
         tier.targets.create(severity=1, metric="first_response", minutes=30, clock="calendar")
         calendar = CalendarFactory()
         calendar.holidays.create(date="2026-12-25")
-        ContractFactory(organization=org, tier=tier, calendar=calendar)
+        contract = ContractFactory(organization=org, tier=tier, calendar=calendar)
+        product = Product.objects.create(name=f"Product of {contract.pk}")
+        product.versions.create(version="1.0", ga_on="2025-01-01", limited_on="2026-01-01")
+        product.versions.create(version="2.0", ga_on="2026-01-01")
+        for n in range(2):
+            product.releases.create(version=f"2026.11.{n + 1}", released_at=timezone.now())
+        contract.products.add(product)
         MembershipFactory(organization=org)
         StaffFactory()
 
@@ -49,6 +57,8 @@ STAFF_URLS = [
     "/api/v1/tiers/",
     "/api/v1/calendars/",
     "/api/v1/staff/",
+    "/api/v1/products/",
+    "/api/v1/database-releases/",
     "/audit/",
     "/audit/?type=organization&object={org}",
     "/organizations/{org}/contacts/history/",
@@ -74,6 +84,8 @@ CUSTOMER_URLS = [
     "/api/v1/contracts/",
     "/api/v1/tiers/",
     "/api/v1/calendars/",
+    "/api/v1/products/",
+    "/api/v1/database-releases/",
     "/organizations/{org}/contacts/history/",
 ]
 
@@ -115,6 +127,8 @@ CUSTOMER_SCOPE = [
     "end of the scope (a test's transaction only)",
 ]
 INCIDENT_ROWS = ["incidents (with organisation, contract, tier, assignee, product)", "clocks"]
+# The products the contracts hold, and the latest database release of each (one query).
+HELD = ["contract products", "latest database releases"]
 # The contract summaries (contracts/selectors.py contract_summaries) over a page of contracts.
 SUMMARIES = [
     "contracts (with organisation, tier, calendar, TAM)",
@@ -122,6 +136,7 @@ SUMMARIES = [
     "calendar windows",
     "calendar holidays",
     "ledger sums (quotas)",
+    *HELD,
 ]
 
 # Staff read times in their own zone: the one they chose, else their working hours' zone.
@@ -145,6 +160,7 @@ EXACT = {
         "calendar holidays",
         "contact limit",
         "ledger sums (quotas)",
+        *HELD,
         "organisation (navigation)",
         "unread malware alerts (the banner)",
         "contacts (with users)",
@@ -176,7 +192,7 @@ EXACT = {
         "incident",
         "timeline (with actors)",
     ],
-    ("customer", "/api/v1/contracts/"): [*CUSTOMER_SCOPE, "contracts"],
+    ("customer", "/api/v1/contracts/"): [*CUSTOMER_SCOPE, "contracts", "contract products"],
     ("customer", "/api/v1/auth/tokens/"): [*CUSTOMER_SCOPE, "API tokens"],
     ("customer", "/account/tokens/"): [
         *CUSTOMER_SCOPE,
@@ -214,7 +230,7 @@ EXACT = {
         "working hours (the viewer's zone)",
     ],
     ("staff", "/api/v1/organizations/"): [*SIGNED_IN, "organisations"],
-    ("staff", "/api/v1/contracts/"): [*SIGNED_IN, "contracts"],
+    ("staff", "/api/v1/contracts/"): [*SIGNED_IN, "contracts", "contract products"],
     ("staff", "/api/v1/tiers/"): [*SIGNED_IN, "tiers", "severity targets"],
     ("staff", "/api/v1/calendars/"): [
         *SIGNED_IN,
@@ -242,6 +258,9 @@ def test_key_pages_make_exactly_the_queries_named(client, ours, staff, who, url)
 
     incident = IncidentFactory(actor=ours.admin)
     incident_reply(incident=incident, author=staff["engineer"], body="Looking at it")
+    product = Product.objects.create(name="Endpoint Shield")
+    ours.contract.products.add(product)
+    product.releases.create(version="2026.11.29.1", released_at=timezone.now())
     client.force_login(ours.member if who == "customer" else staff["admin"])
     path = url.format(org=ours.organization.pk, incident=incident.pk)
     assert count(client, path) == len(EXACT[(who, url)])
@@ -273,10 +292,10 @@ CUSTOMER_BY_TOKEN = [
 ]
 TOKEN_EXACT = {
     ("customer", "/api/v1/incidents/"): [*CUSTOMER_BY_TOKEN, *INCIDENT_ROWS],
-    ("customer", "/api/v1/contracts/"): [*CUSTOMER_BY_TOKEN, "contracts"],
+    ("customer", "/api/v1/contracts/"): [*CUSTOMER_BY_TOKEN, "contracts", "contract products"],
     ("customer", "/api/v1/auth/tokens/"): [*CUSTOMER_BY_TOKEN, "API tokens"],
     ("staff", "/api/v1/incidents/"): [*BY_TOKEN, *INCIDENT_ROWS],
-    ("staff", "/api/v1/contracts/"): [*BY_TOKEN, "contracts"],
+    ("staff", "/api/v1/contracts/"): [*BY_TOKEN, "contracts", "contract products"],
     ("staff", "/api/v1/auth/tokens/"): [*BY_TOKEN, "API tokens"],
 }
 

@@ -11,7 +11,7 @@ from django.core import mail
 from contracts.models import Tier
 from contracts.rules import updates_until
 from contracts.tasks import notice_updates_ending
-from contracts.updates import updates_ending, updates_entitled, updates_on, updates_words
+from contracts.updates import updates_ending, updates_entitled, updates_on
 from incidents.models import Notification
 from incidents.outbox import outbox_send
 from portal.celery import app
@@ -56,15 +56,6 @@ def test_no_window_without_a_purchase_date_or_on_a_tier_without_updates(silver, 
     silver.contract.purchased_on = None
     silver.contract.save(update_fields=["purchased_on"])
     assert updates_on(silver.organization, D(2026, 6, 1)).until is None
-
-
-def test_the_contract_page_words(silver):
-    assert updates_words(silver.contract, D(2026, 6, 1)) == (
-        "Pattern and engine updates are included until 14 Mar 2027."
-    )
-    assert updates_words(silver.contract, D(2027, 3, 15)) == (
-        "Pattern and engine updates included with the purchase ended on 14 Mar 2027."
-    )
 
 
 def test_contracts_are_found_within_30_days_of_the_end(silver):
