@@ -338,6 +338,9 @@ SPECTACULAR_SETTINGS = {
         "MemberRoleEnum": "portal.models.MemberRole",
         "AbsenceReasonEnum": "tam.models.AbsenceReason",
         "StepStateEnum": "incidents.stages.Step",
+        # A product version's stage, beside an incident's `stage`.
+        "LifecycleStageEnum": "contracts.catalogue_models.LifecycleStage",
+        "StageEnum": "incidents.serializers.STAGES",
     },
 }
 
