@@ -102,7 +102,8 @@ def _coherent(method: str, path: str, body: dict) -> None:
     # A contract's products: the one that exists, which the contract keeps holding (filings
     # name it).
     products = body.get("products")
-    if isinstance(products, list) and all(_whole_number(p) for p in products):
+    holding = path.startswith("/api/v1/contracts/") and isinstance(products, list)
+    if holding and all(_whole_number(p) for p in products):
         body["products"] = [IDS["product"]]
     # An expedited release names a signature change request of its product (one that
     # exists); only an expedited one names a request.
