@@ -9,10 +9,12 @@ import time_machine
 from django.utils import timezone
 
 from contracts.catalogue_models import DatabaseRelease, ProductVersion
+from contracts.holdings import latest_release
 from contracts.models import Product
-from incidents.models import Incident, Kind, PrivatePatch
+from incidents.models import Kind, PrivatePatch
 from portal.models import StaffRole
 from tests.factories import IncidentFactory
+from tests.incidents.signature_helpers import signature
 
 pytestmark = pytest.mark.django_db
 
@@ -39,12 +41,15 @@ def release(product, version, hours_ago, **extra):
 
 
 def signature_request(tenant, product):
-    """A signature change request of the tenant about the product (filed as a problem and
-    turned into one: the filing of that kind is another part's)."""
-    incident = IncidentFactory(actor=tenant.member, product=product)
-    Incident.objects.filter(pk=incident.pk).update(kind=Kind.SIGNATURE_CHANGE)
-    incident.refresh_from_db()
-    return incident
+    """A signature change request of the tenant about the product, filed with its databases
+    at the latest release (a first one, long ago, when none is recorded yet)."""
+    latest = latest_release(product) or release(product, "0.1", 500)
+    return IncidentFactory(
+        actor=tenant.member,
+        kind=Kind.SIGNATURE_CHANGE,
+        product=product,
+        signature=signature(version=latest.version),
+    )
 
 
 def results(response):
@@ -236,7 +241,7 @@ def test_customers_see_the_request_id_only_of_their_own_request(api, ours, their
     foreign = release(catalogue["Shield"], "2", 2, expedited=True, request=theirs_request)
     own = release(catalogue["Shield"], "3", 1, expedited=True, request=ours_request)
     shown = {r["id"]: r["request"] for r in results(api(ours.member).get(RELEASES))}
-    assert shown == {own.pk: ours_request.pk, foreign.pk: None}
+    assert (shown[own.pk], shown[foreign.pk]) == (ours_request.pk, None)
     assert api(ours.member).get(f"{RELEASES}{foreign.pk}/").json()["request"] is None
 
 
