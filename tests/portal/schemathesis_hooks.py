@@ -132,6 +132,10 @@ def _coherent(method: str, path: str, body: dict) -> None:
                 body[other] = body[one]
         if _moment(body.get("starts_on")) and "renewal_valid_until" not in body:
             body["renewal_valid_until"] = None
+        # A renewal changed alone cannot be checked against a start an earlier request of
+        # the run may have moved: none is recorded instead.
+        if _moment(body.get("renewal_valid_until")) and "starts_on" not in body:
+            body["renewal_valid_until"] = None
     first, last = _moment(body.get("starts_on")), _moment(body.get("ends_on"))
     if first and last and last < first:
         body["ends_on"] = body["starts_on"]
