@@ -341,6 +341,9 @@ SPECTACULAR_SETTINGS = {
         # A product version's stage, beside an incident's `stage`.
         "LifecycleStageEnum": "contracts.catalogue_models.LifecycleStage",
         "StageEnum": "incidents.serializers.STAGES",
+        # A signature change's verdict and a sample analysis' verdict.
+        "SignatureVerdictEnum": "incidents.security_models.SignatureVerdict",
+        "SampleVerdictEnum": "incidents.security_models.SampleVerdict",
     },
 }
 
