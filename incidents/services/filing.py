@@ -189,8 +189,9 @@ def incident_file(
             product = patches.patch_product(
                 kind=kind, product=product, product_version=product_version
             )
-            contract_rules.check_product_covered(contract.tier, product)
-            holdings.check_product_held(contract, product, day)
+            with patches.on_version_field(product_version):
+                contract_rules.check_product_covered(contract.tier, product)
+                holdings.check_product_held(contract, product, day)
             limited = patches.patch_version_check(
                 kind=kind, product_version=product_version, day=day
             )

@@ -2,6 +2,7 @@
 request's), refused at end of life, accepted in limited support with a notice that only
 security fixes are made. The stages after filing move through `incidents.services.stages`."""
 
+import contextlib
 import datetime
 
 from django.core.exceptions import ValidationError
@@ -51,6 +52,18 @@ def patch_product(
             }
         )
     return product_version.product
+
+
+@contextlib.contextmanager
+def on_version_field(product_version: ProductVersion | None):
+    """A private patch names its product through its version: a refusal of that product
+    (not covered, not held) is about the version the filer chose, so it names that field."""
+    try:
+        yield
+    except ValidationError as exc:
+        if product_version is None or "product" not in getattr(exc, "error_dict", {}):
+            raise
+        raise ValidationError({"product_version": exc.error_dict["product"]}) from exc
 
 
 def patch_version_check(

@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from contracts.holdings import version_key
 from contracts.models import DatabaseRelease
 from incidents import recipients, stages, timeline
 from incidents.models import Attachment, EventKind, Incident, PrivatePatch, SignatureChange, Stage
@@ -23,13 +24,37 @@ def _release_for(incident: Incident, release: DatabaseRelease | None) -> Databas
         raise ValidationError(
             {"release": [_("The release must be one of the request's product's releases.")]}
         )
+    reported = (
+        SignatureChange.objects.filter(incident=incident)
+        .values_list("database_version", flat=True)
+        .first()
+    )
+    if reported and version_key(release.version) <= version_key(reported):
+        raise ValidationError(
+            {
+                "release": [
+                    _(
+                        "Release %(release)s is not newer than the databases the request was "
+                        "filed on (%(reported)s): name the release that fixes it."
+                    )
+                    % {"release": release.version, "reported": reported}
+                ]
+            }
+        )
     return release
 
 
 def _patch_for(incident: Incident, patch: Attachment | None) -> Attachment:
     if patch is None or patch.incident_id != incident.pk or patch.sample:
         raise ValidationError(
-            {"patch": [_("Attach the patch file to the request first, then name it here.")]}
+            {
+                "patch": [
+                    _(
+                        "Deliver the patch file with the move: upload it here, or name a "
+                        "file already attached to the request (not a sample)."
+                    )
+                ]
+            }
         )
     return patch
 

@@ -113,7 +113,7 @@ def test_delivering_without_the_file_is_refused(client, ours, staff, versions):
     client.post(url, {"stage": "accepted"})
     client.post(url, {"stage": "in_development"})
     response = client.post(url, {"stage": "delivered"}, follow=True)
-    assert "Attach the patch file" in response.content.decode()
+    assert "Deliver the patch file with the move" in response.content.decode()
     incident.refresh_from_db()
     assert incident.stage == Stage.IN_DEVELOPMENT
 

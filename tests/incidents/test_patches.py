@@ -115,6 +115,17 @@ def test_a_request_without_a_version_or_with_another_products_is_a_400(api, ours
     assert "product_version" in mismatch.json()
 
 
+def test_a_version_of_a_product_not_held_is_refused_on_the_version(api, ours, versions):
+    unheld = Product.objects.create(name="Gateway Shield")
+    version = ProductVersion.objects.create(product=unheld, version="3.0", ga_on=TODAY)
+    response = ask(api, ours.member, version)
+    assert response.status_code == 400
+    message = " ".join(response.json()["product_version"])
+    assert "Gateway Shield" in message
+    assert "Endpoint Shield" in message  # what is held
+    assert "product" not in response.json()
+
+
 def test_another_kind_names_no_version(api, ours, versions):
     response = ask(api, ours.member, versions["ga"], kind="problem")
     assert response.status_code == 400

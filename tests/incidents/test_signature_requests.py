@@ -6,6 +6,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from contracts.models import DatabaseRelease
 from incidents.models import (
     EventKind,
     Incident,
@@ -213,6 +214,18 @@ def test_without_a_tam_the_analyst_informs_the_customer(api, product):
 
     assert move(api, StaffFactory(), incident, stage="informed").status_code == 403
     assert move(api, person, incident, stage="informed").status_code == 200
+
+
+def test_the_fix_is_a_release_newer_than_the_databases_reported(api, product, request_):
+    person = analyst()
+    move(api, person, request_, stage="analysing")
+    in_use = DatabaseRelease.objects.get(product=product, version="2026.11.29.2")
+
+    response = move(api, person, request_, stage="released", release=in_use.pk)
+
+    assert response.status_code == 400
+    assert "not newer" in " ".join(response.json()["release"])
+    assert Incident.objects.get(pk=request_.pk).stage == "analysing"
 
 
 def test_an_expedited_release_names_the_request_it_fixed(api, product, request_):

@@ -107,7 +107,7 @@ def test_released_names_the_release_of_the_request_s_product(api, staff, request
 
     missing = patch(api, staff["admin"], request_, {"stage": "released"})
     foreign = patch(api, staff["admin"], request_, {"stage": "released", "release": other.pk})
-    right = release_of(product)
+    right = release_of(product, "2026.11.30.1")
     done = patch(api, staff["admin"], request_, {"stage": "released", "release": right.pk})
 
     assert missing.status_code == 400
