@@ -21,14 +21,6 @@ NEWEST_ANALYSIS = (
     "WHERE a.sample AND a.sha256 = digest AND s.reused_from_id IS NULL "
     "ORDER BY s.analysed_at DESC, s.id DESC LIMIT 1"
 )
-# Staff's own analyses only (a reused one is a copy), newest first; no tenant in the result.
-NEWEST_ANALYSIS = (
-    "SELECT s.id, s.verdict, s.detection_name, s.release_id, s.removal "
-    "FROM incidents_sampleanalysis s "
-    "JOIN incidents_attachment a ON a.id = s.attachment_id "
-    "WHERE a.sample AND a.sha256 = digest AND s.reused_from_id IS NULL "
-    "ORDER BY s.analysed_at DESC, s.id DESC LIMIT 1"
-)
 
 
 def create_function(apps, schema_editor):
