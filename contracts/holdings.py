@@ -18,6 +18,7 @@ from contracts.catalogue_models import DatabaseRelease
 from contracts.models import Contract, Product
 from contracts.rules import is_active_on
 from portal.models import Organization
+from portal.rules import organization_today
 
 
 def in_force_on(day: datetime.date, prefix: str = "") -> Q:
@@ -69,6 +70,30 @@ def check_product_held(
             "products. Ask your provider to add the products you use to the contract."
         ) % {"organization": organization.name, "product": product.name}
     raise ValidationError({"product": [message]})
+
+
+def holders(products: Q, now: datetime.datetime, **tier_flags: bool) -> set[int]:
+    """The organisations that hold one of the `products` (a condition on the contract's
+    products) under a contract in force on their own calendar day, on a tier with the
+    `tier_flags` (e.g. malware_alerts=True), in one query: every zone's day is within a
+    day of UTC's, so the query leaves out contracts that are surely not in force and each
+    remaining one is judged on its customer's own day."""
+    utc_day = now.astimezone(datetime.UTC).date()
+    contracts = (
+        Contract.objects.filter(
+            products,
+            starts_on__lte=utc_day + datetime.timedelta(days=1),
+            ends_on__gte=utc_day - datetime.timedelta(days=1),
+            **{f"tier__{flag}": value for flag, value in tier_flags.items()},
+        )
+        .select_related("organization")
+        .distinct()
+    )
+    return {
+        contract.organization_id
+        for contract in contracts
+        if is_active_on(contract, organization_today(contract.organization, now))
+    }
 
 
 # -- database releases ----------------------------------------------------------------------

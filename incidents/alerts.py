@@ -14,15 +14,14 @@ from dataclasses import dataclass
 
 import markdown
 import nh3
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.html import escape, linebreaks
 from django.utils.safestring import SafeString, mark_safe
 
-from contracts.models import Contract
-from contracts.rules import is_active_on
+from contracts import holdings
 from incidents.models import Alert, AlertFormat
 from portal.models import User
-from portal.rules import organization_today
 
 # What a Markdown body may become: text structure and links, nothing that runs, loads or
 # styles (no images: an alert must not fetch from elsewhere when read).
@@ -99,24 +98,7 @@ class Audience:
 def holders(alert: Alert, now: datetime.datetime) -> set[int]:
     """The organisations that hold one of the alert's products under a contract in force
     on their own calendar day whose tier has alerts (one query)."""
-    # Every zone's day is within a day of UTC's: the query leaves out contracts that are
-    # surely not in force, each remaining one is judged on its customer's own day.
-    utc_day = now.astimezone(datetime.UTC).date()
-    contracts = (
-        Contract.objects.filter(
-            tier__malware_alerts=True,
-            products__in=alert.products.all(),
-            starts_on__lte=utc_day + datetime.timedelta(days=1),
-            ends_on__gte=utc_day - datetime.timedelta(days=1),
-        )
-        .select_related("organization")
-        .distinct()
-    )
-    return {
-        contract.organization_id
-        for contract in contracts
-        if is_active_on(contract, organization_today(contract.organization, now))
-    }
+    return holdings.holders(Q(products__in=alert.products.all()), now, malware_alerts=True)
 
 
 def audience(alert: Alert, now: datetime.datetime | None = None) -> Audience:

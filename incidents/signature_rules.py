@@ -18,15 +18,15 @@ import datetime
 
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
+from contracts import holdings
 from contracts.holdings import latest_release
-from contracts.models import Contract, DatabaseRelease, Product
-from contracts.rules import is_active_on
+from contracts.models import DatabaseRelease, Product
 from incidents.models import Incident, Kind, Stage
 from portal.errors import ContractRuleError, RuleCode
 from portal.models import User
-from portal.rules import organization_today
 
 ANALYSTS = "Signature analysts"
 # The stages only the analysts (and provider admins) move a request to.
@@ -105,19 +105,4 @@ def check_mover(incident: Incident, actor: User, stage: str) -> None:
 def fix_holders(release: DatabaseRelease, now: datetime.datetime) -> set[int]:
     """The organisations told of a released fix: those holding the release's product under
     a contract in force on their own day whose tier has signature change requests."""
-    utc_day = now.astimezone(datetime.UTC).date()
-    contracts = (
-        Contract.objects.filter(
-            tier__signature_change_requests=True,
-            products=release.product_id,
-            starts_on__lte=utc_day + datetime.timedelta(days=1),
-            ends_on__gte=utc_day - datetime.timedelta(days=1),
-        )
-        .select_related("organization")
-        .distinct()
-    )
-    return {
-        contract.organization_id
-        for contract in contracts
-        if is_active_on(contract, organization_today(contract.organization, now))
-    }
+    return holdings.holders(Q(products=release.product_id), now, signature_change_requests=True)
