@@ -20,6 +20,7 @@ from django.utils.html import escape, linebreaks
 from django.utils.safestring import SafeString, mark_safe
 
 from contracts import holdings
+from incidents import recipients
 from incidents.models import Alert, AlertFormat
 from portal.models import User
 
@@ -104,11 +105,4 @@ def holders(alert: Alert, now: datetime.datetime) -> set[int]:
 def audience(alert: Alert, now: datetime.datetime | None = None) -> Audience:
     """Every active contact of every organisation the alert is addressed to (two queries);
     an organisation without one is still addressed (its pages and feed show the alert)."""
-    organizations = holders(alert, now or timezone.now())
-    people: dict[int, list[User]] = {organization_id: [] for organization_id in organizations}
-    contacts = User.objects.filter(
-        membership__organization_id__in=organizations, is_active=True
-    ).select_related("membership")
-    for person in contacts.order_by("pk"):
-        people[person.membership.organization_id].append(person)
-    return Audience(people)
+    return Audience(recipients.contacts_of(holders(alert, now or timezone.now())))

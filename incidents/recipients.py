@@ -100,6 +100,18 @@ def for_status_change(incident: Incident) -> list[User]:
     return customer_side(incident) + provider_side(incident)
 
 
+def contacts_of(organizations: Iterable[int]) -> dict[int, list[User]]:
+    """Every active contact of each organisation, by organisation id, in one query (an
+    organisation without one maps to an empty list): who hears of an alert or a fix."""
+    people: dict[int, list[User]] = {organization_id: [] for organization_id in organizations}
+    contacts = User.objects.filter(
+        membership__organization_id__in=list(people), is_active=True
+    ).select_related("membership")
+    for person in contacts.order_by("pk"):
+        people[person.membership.organization_id].append(person)
+    return people
+
+
 def for_stage_change(incident: Incident) -> list[User]:
     """A request's progress goes to the customer's side (the admins and who filed it)."""
     return customer_side(incident)

@@ -10,7 +10,7 @@ from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
 from contracts.models import DatabaseRelease, Product
-from incidents import signature_rules, timeline
+from incidents import recipients, signature_rules, timeline
 from incidents.models import EventKind, Incident, Kind, SignatureChange, SignatureVerdict
 from incidents.notifications import notify_topic
 from portal.models import User
@@ -90,13 +90,7 @@ def fix_broadcast(*, release: DatabaseRelease, now: datetime.datetime) -> int:
     """Tell each active contact of every entitled holder of the product that the fix is
     out, once per address however often it is released or retried (topic `fix:<id>`). The
     message names the release and the product only: never a request of anyone."""
-    organizations = signature_rules.fix_holders(release, now)
-    contacts = User.objects.filter(
-        membership__organization_id__in=organizations, is_active=True
-    ).select_related("membership")
-    people: dict[int, list[User]] = {}
-    for person in contacts.order_by("pk"):
-        people.setdefault(person.membership.organization_id, []).append(person)
+    people = recipients.contacts_of(signature_rules.fix_holders(release, now))
     product = release.product
     subject = _("Antivirus databases %(version)s for %(product)s: a signature fix") % {
         "version": release.version,
