@@ -21,7 +21,9 @@ SELECTED = re.compile(r"\bselected\b")
 
 def desk_ready(page: Page) -> None:
     """The desk's script is loaded (it is deferred): keys and countdowns work from here."""
-    page.wait_for_function("typeof window.deskMayRefresh === 'function'")
+    # A function, not an expression: an expression is eval'd in the page, which the CSP forbids
+    # (it only worked when the first check, made outside the page's policy, found it true).
+    page.wait_for_function("() => typeof window.deskMayRefresh === 'function'")
 
 
 def test_a_tam_triages_from_the_desk(page: Page, browser: Browser, live_server, settings):
