@@ -46,28 +46,33 @@ def drop_keys(apps, schema_editor):
             cursor.execute(f"ALTER TABLE {child} DROP CONSTRAINT IF EXISTS {name}")
 
 
-def enable(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql" or not RLS._role():
-        return
-    role = RLS._role()
-    with schema_editor.connection.cursor() as cursor:
-        for table, column in TENANT_TABLES:
-            condition = RLS._policy_condition(column)
-            cursor.execute(f"GRANT {RLS.TABLE_RIGHTS} ON {table} TO {role}")
-            cursor.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
-            cursor.execute(
-                f"CREATE POLICY {RLS.POLICY} ON {table} TO {role} "
-                f"USING ({condition}) WITH CHECK ({condition})"
-            )
+def policies(tables):
+    """RunPython's pair for `tables` [(table, organisation column)]: grant the customers'
+    role and give each table 0008's policy; the reverse removes them. 0014 uses it too."""
 
+    def enable(apps, schema_editor):
+        if schema_editor.connection.vendor != "postgresql" or not RLS._role():
+            return
+        role = RLS._role()
+        with schema_editor.connection.cursor() as cursor:
+            for table, column in tables:
+                condition = RLS._policy_condition(column)
+                cursor.execute(f"GRANT {RLS.TABLE_RIGHTS} ON {table} TO {role}")
+                cursor.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
+                cursor.execute(
+                    f"CREATE POLICY {RLS.POLICY} ON {table} TO {role} "
+                    f"USING ({condition}) WITH CHECK ({condition})"
+                )
 
-def disable(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql" or not RLS._role():
-        return
-    with schema_editor.connection.cursor() as cursor:
-        for table, _column in TENANT_TABLES:
-            cursor.execute(f"DROP POLICY IF EXISTS {RLS.POLICY} ON {table}")
-            cursor.execute(f"ALTER TABLE {table} DISABLE ROW LEVEL SECURITY")
+    def disable(apps, schema_editor):
+        if schema_editor.connection.vendor != "postgresql" or not RLS._role():
+            return
+        with schema_editor.connection.cursor() as cursor:
+            for table, _column in tables:
+                cursor.execute(f"DROP POLICY IF EXISTS {RLS.POLICY} ON {table}")
+                cursor.execute(f"ALTER TABLE {table} DISABLE ROW LEVEL SECURITY")
+
+    return enable, disable
 
 
 class Migration(migrations.Migration):
@@ -85,5 +90,5 @@ class Migration(migrations.Migration):
             ),
         ),
         migrations.RunPython(add_keys, drop_keys),
-        migrations.RunPython(enable, disable),
+        migrations.RunPython(*policies(TENANT_TABLES)),
     ]

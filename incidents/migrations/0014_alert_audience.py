@@ -6,32 +6,8 @@ import importlib
 import django.db.models.deletion
 from django.db import migrations, models
 
-RLS = importlib.import_module("incidents.migrations.0008_row_level_security")
+WALLS = importlib.import_module("incidents.migrations.0013_security_tenant_walls")
 TENANT_TABLES = [("incidents_alertaudience", "organization_id")]
-
-
-def enable(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql" or not RLS._role():
-        return
-    role = RLS._role()
-    with schema_editor.connection.cursor() as cursor:
-        for table, column in TENANT_TABLES:
-            condition = RLS._policy_condition(column)
-            cursor.execute(f"GRANT {RLS.TABLE_RIGHTS} ON {table} TO {role}")
-            cursor.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
-            cursor.execute(
-                f"CREATE POLICY {RLS.POLICY} ON {table} TO {role} "
-                f"USING ({condition}) WITH CHECK ({condition})"
-            )
-
-
-def disable(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql" or not RLS._role():
-        return
-    with schema_editor.connection.cursor() as cursor:
-        for table, _column in TENANT_TABLES:
-            cursor.execute(f"DROP POLICY IF EXISTS {RLS.POLICY} ON {table}")
-            cursor.execute(f"ALTER TABLE {table} DISABLE ROW LEVEL SECURITY")
 
 
 class Migration(migrations.Migration):
@@ -77,5 +53,5 @@ class Migration(migrations.Migration):
                 ],
             },
         ),
-        migrations.RunPython(enable, disable),
+        migrations.RunPython(*WALLS.policies(TENANT_TABLES)),
     ]
