@@ -76,6 +76,24 @@ def notify_topic(*, organization_id: int, topic: str, people, subject: str, body
     return len(rows)
 
 
+def notify_topic_each(
+    *, topic: str, people_by_organization: dict[int, list], subject: str, body: str
+) -> int:
+    """`notify_topic` for each organisation's people (an alert's audience, a fix's holders):
+    the same message, once per (organisation, topic, address). Returns how many addresses
+    were asked for."""
+    return sum(
+        notify_topic(
+            organization_id=organization_id,
+            topic=topic,
+            people=people,
+            subject=subject,
+            body=body,
+        )
+        for organization_id, people in people_by_organization.items()
+    )
+
+
 def enqueue_sending() -> None:
     """Ask a worker to send now. Runs after commit, so it must not fail the request: if the
     broker is unreachable the rows wait for beat's periodic send instead."""

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from contracts.models import Product, Severity
 from incidents import alerts
 from incidents.models import Alert, AlertAudience, AlertFormat, AlertRead
-from incidents.notifications import notify_topic
+from incidents.notifications import notify_topic_each
 from portal.access import require_contact_manager
 from portal.errors import ContractRuleError, RuleCode
 from portal.models import Organization, User, new_feed_key
@@ -151,15 +151,12 @@ def alert_publish(*, alert: Alert, publisher: User, now: datetime.datetime | Non
             ignore_conflicts=True,
         )
         subject, body = _message(alert)
-        people = 0
-        for organization_id, contacts in audience.people.items():
-            people += notify_topic(
-                organization_id=organization_id,
-                topic=f"alert:{alert.pk}",
-                people=contacts,
-                subject=subject,
-                body=body,
-            )
+        people = notify_topic_each(
+            topic=f"alert:{alert.pk}",
+            people_by_organization=audience.people,
+            subject=subject,
+            body=body,
+        )
     return Sent(organizations=len(audience.people), people=people)
 
 

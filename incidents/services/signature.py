@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from contracts.models import DatabaseRelease, Product
 from incidents import recipients, signature_rules, timeline
 from incidents.models import EventKind, Incident, Kind, SignatureChange, SignatureVerdict
-from incidents.notifications import notify_topic
+from incidents.notifications import notify_topic_each
 from portal.models import User
 
 # What a request names about the file (SignatureChange's fields, as filed).
@@ -99,13 +99,6 @@ def fix_broadcast(*, release: DatabaseRelease, now: datetime.datetime) -> int:
     body = render_to_string(
         "incidents/email/fix_released.txt", {"release": release, "product": product}
     )
-    sent = 0
-    for organization_id, contacts in people.items():
-        sent += notify_topic(
-            organization_id=organization_id,
-            topic=f"fix:{release.pk}",
-            people=contacts,
-            subject=subject,
-            body=body,
-        )
-    return sent
+    return notify_topic_each(
+        topic=f"fix:{release.pk}", people_by_organization=people, subject=subject, body=body
+    )
